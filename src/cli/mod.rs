@@ -1,0 +1,81 @@
+//! The command line: parse once, run the command, map errors to exit codes with a hint.
+
+pub mod args;
+mod bench;
+mod config_cmd;
+mod demo;
+mod man;
+pub mod run;
+mod verdict_cmd;
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+
+use crate::config::ConfigInputs;
+use crate::error::{exit, Error};
+use crate::report::progress::Mode;
+use args::{Cli, Command, ConfigCommand};
+
+/// The process entry point shared by `parwf` and `git-parwf`; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_tracing();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(h) = e.hint() {
+                eprintln!("  hint: {h}");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+fn init_tracing() {
+    if let Ok(filter) = std::env::var("PARWF_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, Error> {
+    let cwd = match &cli.dir {
+        Some(d) => d.clone(),
+        None => {
+            std::env::current_dir().map_err(|e| Error::Io(format!("current directory: {e}")))?
+        }
+    };
+    let mode = Mode::detect(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0"),
+    );
+    match cli.command {
+        None => run::run(&cli.run, &cwd, process_inputs(&cwd), mode),
+        Some(Command::Run(args)) => run::run(&args, &cwd, process_inputs(&cwd), mode),
+        Some(Command::Demo(args)) => demo::demo(&args, mode),
+        Some(Command::Bench(args)) => bench::bench(&args),
+        Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
+        Some(Command::Config(ConfigCommand::Show)) => config_cmd::show(process_inputs(&cwd)),
+        Some(Command::Man(args)) => man::man(&args),
+    }
+}
+
+/// Config inputs from the process: user file, the repo's `.parwf.toml`, `PARWF_*`.
+fn process_inputs(cwd: &std::path::Path) -> ConfigInputs {
+    ConfigInputs::from_process(run::repo_root(cwd).as_deref())
+}

@@ -1,0 +1,222 @@
+//! Config layers as flat `dotted.key → value` maps: schema checks, merging, locating keys in files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use super::Source;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {1}", path = .0.display())]
+    Read(PathBuf, String),
+    #[error("{path}:{line}: {msg}", path = .path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        msg: String,
+    },
+    #[error("`{key}` ({origin}) must be {want}")]
+    Type {
+        key: String,
+        want: &'static str,
+        origin: Source,
+    },
+    #[error("`{key}` ({origin}): {msg}")]
+    Invalid {
+        key: String,
+        msg: String,
+        origin: Source,
+    },
+    #[error("internal configuration error: {0}")]
+    Internal(String),
+}
+
+impl ConfigError {
+    pub(super) fn parse(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            msg: e.message().to_string(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Invalid { key, .. } if key == "provider.keys" => Some(
+                "keys are references: \"env:NAME\", \"file:PATH\" or \"cmd:COMMAND\"; never put a key in a config file"
+                    .into(),
+            ),
+            ConfigError::Internal(_) => None,
+            _ => Some("see `parwf config show` and .parwf.toml.example for every key and its type".into()),
+        }
+    }
+}
+
+/// Why one value was not taken.
+pub(super) enum Problem {
+    Unknown,
+    Type(&'static str),
+}
+
+/// Flattens a table into `dotted.key → leaf value` (arrays are leaves).
+pub(super) fn leaves(t: &Table) -> BTreeMap<String, Value> {
+    fn walk(prefix: &str, t: &Table, out: &mut BTreeMap<String, Value>) {
+        for (k, v) in t {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                Value::Table(inner) => walk(&key, inner, out),
+                leaf => {
+                    out.insert(key, leaf.clone());
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", t, &mut out);
+    out
+}
+
+/// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type.
+fn schema_key(key: &str) -> String {
+    match key.strip_prefix("drafter.") {
+        Some(rest) => format!("provider.{rest}"),
+        None => key.to_string(),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Boolean(_) => "true or false",
+        Value::Array(_) => "a list",
+        Value::Table(_) => "a table",
+        Value::Datetime(_) => "a date",
+    }
+}
+
+/// Checks `value` against the default's type; integers are accepted where numbers are expected.
+pub(super) fn check(
+    schema: &BTreeMap<String, Value>,
+    key: &str,
+    value: &Value,
+) -> Result<Value, Problem> {
+    let Some(want) = schema.get(&schema_key(key)) else {
+        return Err(Problem::Unknown);
+    };
+    match (want, value) {
+        (Value::Float(_), Value::Integer(i)) => Ok(Value::Float(*i as f64)),
+        (Value::Integer(_), Value::Integer(i)) if *i < 0 => Err(Problem::Type("zero or more")),
+        (Value::Array(_), Value::Array(items)) => {
+            if items.iter().all(|i| matches!(i, Value::String(_))) {
+                Ok(value.clone())
+            } else {
+                Err(Problem::Type("a list of strings"))
+            }
+        }
+        (w, v) if std::mem::discriminant(w) == std::mem::discriminant(v) => Ok(v.clone()),
+        (w, _) => Err(Problem::Type(type_name(w))),
+    }
+}
+
+/// Parses an environment variable's text by the type the key has in the schema.
+pub(super) fn env_value(
+    schema: &BTreeMap<String, Value>,
+    key: &str,
+    raw: &str,
+) -> Result<Value, Problem> {
+    let Some(want) = schema.get(&schema_key(key)) else {
+        return Err(Problem::Unknown);
+    };
+    let raw = raw.trim();
+    Ok(match want {
+        Value::Integer(_) => Value::Integer(raw.parse().map_err(|_| Problem::Type("an integer"))?),
+        Value::Float(_) => Value::Float(raw.parse().map_err(|_| Problem::Type("a number"))?),
+        Value::Boolean(_) => match raw {
+            "1" | "true" | "yes" => Value::Boolean(true),
+            "0" | "false" | "no" => Value::Boolean(false),
+            _ => return Err(Problem::Type("true or false")),
+        },
+        Value::Array(_) => Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        ),
+        _ => Value::String(raw.to_string()),
+    })
+}
+
+/// Sets `dotted.key` in a table, creating intermediate tables.
+pub(super) fn set(t: &mut Table, key: &str, value: Value) {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let Some(last) = parts.pop() else { return };
+    let mut cur = t;
+    for p in parts {
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        let Value::Table(next) = entry else { return };
+        cur = next;
+    }
+    cur.insert(last.to_string(), value);
+}
+
+/// The 1-based line where `dotted.key` is written in a TOML text (0 when not found).
+///
+/// Tracks `[table]` headers and matches `key =` (bare, quoted or dotted); good enough to point a
+/// user at the line, which is all it is used for.
+pub(super) fn line_of(text: &str, key: &str) -> usize {
+    let mut table = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if let Some(h) = l.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            table = h.trim_matches(['[', ' ']).replace([' ', '"'], "");
+            continue;
+        }
+        let Some((lhs, _)) = l.split_once('=') else {
+            continue;
+        };
+        let lhs = lhs.trim().replace([' ', '"', '\''], "");
+        let full = if table.is_empty() {
+            lhs
+        } else {
+            format!("{table}.{lhs}")
+        };
+        if full == key {
+            return i + 1;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_of_finds_keys_in_tables() {
+        let text = "parallel = 2\n\n[provider]\n# c\nkind = \"sim\"\n[workflows.lld]\npaths = []\n";
+        assert_eq!(line_of(text, "parallel"), 1);
+        assert_eq!(line_of(text, "provider.kind"), 5);
+        assert_eq!(line_of(text, "workflows.lld.paths"), 7);
+        assert_eq!(line_of(text, "nope"), 0);
+    }
+}

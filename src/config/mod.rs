@@ -1,0 +1,306 @@
+//! Layered configuration: built-in defaults < user file < repo `.parwf.toml` < `PARWF_*` env < flags.
+
+mod layer;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::{Table, Value};
+
+pub use layer::ConfigError;
+
+/// The built-in defaults, also the schema: a key not in here is unknown.
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
+
+/// Where a configuration value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File { path: PathBuf, line: usize },
+    Env(String),
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => write!(f, "default"),
+            Source::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Source::Env(v) => write!(f, "env {v}"),
+            Source::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub parallel: usize,
+    pub max_parallel: usize,
+    pub max_iterations: u32,
+    pub fail_on: Vec<String>,
+    pub approve_without_blockers: bool,
+    pub prompts_dir: String,
+    pub write: String,
+    pub workflows: BTreeMap<String, WorkflowConfig>,
+    pub provider: ProviderConfig,
+    /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter`]).
+    pub drafter: Table,
+    pub sim: SimConfig,
+    pub hook: HookConfig,
+}
+
+/// `[workflows.<name>]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowConfig {
+    pub paths: Vec<String>,
+}
+
+/// `[provider]` (and `[drafter]` merged over it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderConfig {
+    pub kind: String,
+    pub model: String,
+    pub base_url: String,
+    /// Key references (`env:NAME`, `file:PATH`, `cmd:COMMAND`), never key text.
+    pub keys: Vec<String>,
+    pub command: String,
+    pub temperature: f64,
+    pub max_tokens: u32,
+    pub max_in_flight: usize,
+    pub requests_per_minute: u32,
+    pub timeout_s: u64,
+    pub retries: u32,
+    pub max_wait_s: u64,
+}
+
+/// `[sim]`: the built-in offline provider.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SimConfig {
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub keys: usize,
+    pub requests_per_window: u32,
+    pub window_s: u64,
+}
+
+/// `[hook]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HookConfig {
+    pub mode: String,
+    pub timeout_s: u64,
+}
+
+/// Everything config loading reads from the outside world, passed in so tests need no process env.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigInputs {
+    /// `~/.config/parwf/config.toml` (or `$XDG_CONFIG_HOME/parwf/config.toml`), if any.
+    pub user_file: Option<PathBuf>,
+    /// The repo's `.parwf.toml`, if inside a repo.
+    pub repo_file: Option<PathBuf>,
+    /// All `PARWF_*` variables.
+    pub env: Vec<(String, String)>,
+    /// Flag overrides: (dotted key, value, flag name).
+    pub flags: Vec<(String, Value, String)>,
+}
+
+/// A loaded configuration with the source of every value and the warnings met on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub sources: BTreeMap<String, Source>,
+    pub values: BTreeMap<String, Value>,
+    pub warnings: Vec<String>,
+}
+
+/// Environment variables that are not configuration keys.
+const NON_CONFIG_ENV: &[&str] = &["PARWF_LOG", "PARWF_SKIP"];
+
+impl ConfigInputs {
+    /// The usual places, from the process environment (CLI only).
+    pub fn from_process(repo_root: Option<&Path>) -> ConfigInputs {
+        let user_dir = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+        ConfigInputs {
+            user_file: user_dir.map(|d| d.join("parwf").join("config.toml")),
+            repo_file: repo_root.map(|r| r.join(".parwf.toml")),
+            env: std::env::vars()
+                .filter(|(k, _)| k.starts_with("PARWF_"))
+                .collect(),
+            flags: Vec::new(),
+        }
+    }
+}
+
+/// Loads and validates the layered configuration.
+pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
+    let defaults: Table = DEFAULT_CONFIG
+        .parse()
+        .map_err(|e| ConfigError::Internal(format!("built-in defaults: {e}")))?;
+    let schema = layer::leaves(&defaults);
+    let mut merged = defaults.clone();
+    let mut sources: BTreeMap<String, Source> = schema
+        .keys()
+        .map(|k| (k.clone(), Source::Default))
+        .collect();
+    let mut warnings = Vec::new();
+
+    for path in [&inputs.user_file, &inputs.repo_file].into_iter().flatten() {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(ConfigError::Read(path.clone(), e.to_string())),
+        };
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::parse(path, &text, &e))?;
+        for (key, value) in layer::leaves(&table) {
+            let line = layer::line_of(&text, &key);
+            let source = Source::File {
+                path: path.clone(),
+                line,
+            };
+            match layer::check(&schema, &key, &value) {
+                Ok(v) => {
+                    layer::set(&mut merged, &key, v);
+                    sources.insert(key, source);
+                }
+                Err(layer::Problem::Unknown) => {
+                    warnings.push(format!("unknown key `{key}` in {source} (ignored)"))
+                }
+                Err(layer::Problem::Type(want)) => {
+                    return Err(ConfigError::Type {
+                        key,
+                        want,
+                        origin: source,
+                    })
+                }
+            }
+        }
+    }
+
+    let mut env = inputs.env.clone();
+    env.sort();
+    for (var, raw) in env {
+        if NON_CONFIG_ENV.contains(&var.as_str()) {
+            continue;
+        }
+        let Some(rest) = var.strip_prefix("PARWF_") else {
+            continue;
+        };
+        let key = rest.to_ascii_lowercase().replace("__", ".");
+        let source = Source::Env(var.clone());
+        match layer::env_value(&schema, &key, &raw).and_then(|v| layer::check(&schema, &key, &v)) {
+            Ok(v) => {
+                layer::set(&mut merged, &key, v);
+                sources.insert(key, source);
+            }
+            Err(layer::Problem::Unknown) => {
+                warnings.push(format!("unknown variable {var} (ignored)"))
+            }
+            Err(layer::Problem::Type(want)) => {
+                return Err(ConfigError::Type {
+                    key,
+                    want,
+                    origin: source,
+                })
+            }
+        }
+    }
+
+    for (key, value, flag) in &inputs.flags {
+        let source = Source::Flag(flag.clone());
+        let v = layer::check(&schema, key, value)
+            .map_err(|_| ConfigError::Internal(format!("flag {flag} maps to unknown key {key}")))?;
+        layer::set(&mut merged, key, v);
+        sources.insert(key.clone(), source);
+    }
+
+    let values = layer::leaves(&merged);
+    // Only keys that exist somewhere are reported; `drafter.*` appear once set.
+    sources.retain(|k, _| values.contains_key(k));
+    let config: Config = Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Internal(e.message().to_string()))?;
+    validate(&config, &sources)?;
+    Ok(Loaded {
+        config,
+        sources,
+        values,
+        warnings,
+    })
+}
+
+/// Checks that need more than a type: ranges, enums, key references.
+fn validate(c: &Config, sources: &BTreeMap<String, Source>) -> Result<(), ConfigError> {
+    let src = |k: &str| sources.get(k).cloned().unwrap_or(Source::Default);
+    let bad = |key: &str, msg: String| ConfigError::Invalid {
+        key: key.to_string(),
+        msg,
+        origin: src(key),
+    };
+    if c.max_parallel == 0 {
+        return Err(bad("max_parallel", "must be at least 1".into()));
+    }
+    for v in &c.fail_on {
+        if !matches!(
+            v.as_str(),
+            "APPROVED" | "REVISE" | "DISCUSS" | "BLOCKED" | "UNKNOWN"
+        ) {
+            return Err(bad(
+                "fail_on",
+                format!("`{v}` is not one of APPROVED, REVISE, DISCUSS, BLOCKED, UNKNOWN"),
+            ));
+        }
+    }
+    if !matches!(c.write.as_str(), "notes" | "commit" | "none") {
+        return Err(bad("write", "must be notes, commit or none".into()));
+    }
+    if !matches!(c.hook.mode.as_str(), "check" | "review" | "off") {
+        return Err(bad("hook.mode", "must be check, review or off".into()));
+    }
+    for name in c.workflows.keys() {
+        if crate::discover::WorkflowKind::parse(name).is_none() {
+            return Err(bad(
+                &format!("workflows.{name}.paths"),
+                format!("unknown workflow `{name}` (known: lld, issue)"),
+            ));
+        }
+    }
+    for (i, k) in c.provider.keys.iter().enumerate() {
+        if !["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p)) {
+            // Never echo the value: it may be a key pasted by mistake.
+            return Err(bad(
+                "provider.keys",
+                format!("entry {} is not a key reference", i + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Config {
+    /// The glob lists per workflow, in display order.
+    pub fn globs(&self) -> Vec<(crate::discover::WorkflowKind, Vec<String>)> {
+        crate::discover::WorkflowKind::ALL
+            .into_iter()
+            .filter_map(|k| self.workflows.get(k.name()).map(|w| (k, w.paths.clone())))
+            .collect()
+    }
+}
+
+impl Loaded {
+    /// `key = value  # source` for every key, for `parwf config show`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let width = self.values.keys().map(|k| k.len()).max().unwrap_or(0);
+        for (key, value) in &self.values {
+            let source = self.sources.get(key).cloned().unwrap_or(Source::Default);
+            out.push_str(&format!("{key:width$} = {value}  # {source}\n"));
+        }
+        out
+    }
+}

@@ -1,0 +1,339 @@
+//! Finds the documents to review from git history with git2: changed paths, IDs, blob OIDs.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use git2::{Commit, Oid, Tree};
+
+mod history;
+mod ids;
+mod paths;
+
+pub use ids::{derive_id, is_valid_id};
+
+use history::{
+    changed_since, git, head_commit, normalize, open_repo, overlay_worktree, resolve_rev,
+    tree_documents, unborn_branch_name, upstream_commit,
+};
+use paths::{explicit_paths, Matcher};
+
+/// The two kinds of document parwf reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowKind {
+    Lld,
+    Issue,
+}
+
+impl WorkflowKind {
+    /// Every kind, in display order.
+    pub const ALL: [WorkflowKind; 2] = [WorkflowKind::Lld, WorkflowKind::Issue];
+
+    /// The config/CLI name: `lld` or `issue`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkflowKind::Lld => "lld",
+            WorkflowKind::Issue => "issue",
+        }
+    }
+
+    /// The ID prefix: `LLD` or `ISSUE`.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            WorkflowKind::Lld => "LLD",
+            WorkflowKind::Issue => "ISSUE",
+        }
+    }
+
+    /// Parses `lld` / `issue`.
+    pub fn parse(s: &str) -> Option<Self> {
+        WorkflowKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// Which documents to select.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Changed since the merge-base with the current branch's upstream.
+    Upstream,
+    /// Changed in `merge-base(REV, HEAD)..HEAD`.
+    Since(String),
+    /// Every matching document in HEAD.
+    All,
+    /// Explicit paths (relative to `cwd`), read from the work tree.
+    Paths(Vec<PathBuf>),
+}
+
+/// Where a document's text is read from when its workflow runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentSource {
+    /// The blob committed in HEAD (`Item::blob`).
+    Head,
+    /// The file in the work tree (explicit paths, `--include-worktree`).
+    Worktree,
+}
+
+/// One document to review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// `LLD-42`, `ISSUE-17`, or a sanitized stem; unique within one discovery.
+    pub id: String,
+    pub workflow: WorkflowKind,
+    /// Repo-relative path with `/` separators.
+    pub path: String,
+    /// Blob OID (hex) of the content that will be reviewed.
+    pub blob: String,
+    pub source: ContentSource,
+}
+
+/// What discovery needs to know.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    pub selection: Selection,
+    /// Also pick up staged and unstaged changes (`--include-worktree`).
+    pub include_worktree: bool,
+    /// Globs per workflow, from config.
+    pub globs: Vec<(WorkflowKind, Vec<String>)>,
+    /// Restrict to one workflow (`--workflow`).
+    pub only: Option<WorkflowKind>,
+    /// Where the command runs; the repo is discovered from here.
+    pub cwd: PathBuf,
+}
+
+/// The result of discovery.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub items: Vec<Item>,
+    /// Human-readable warnings (e.g. two documents with the same number).
+    pub warnings: Vec<String>,
+    /// The work tree root.
+    pub workdir: PathBuf,
+    /// The common git dir (shared by linked worktrees): `.git/parwf` lives here.
+    pub common_dir: PathBuf,
+}
+
+/// Why discovery could not run; each variant has a hint.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("not inside a git repository ({0})")]
+    NotARepo(String),
+    /// The repository has no work tree.
+    #[error("{0} is a bare repository")]
+    BareRepo(String),
+    /// HEAD points at a branch with no commits.
+    #[error("no commits yet: branch `{0}` is unborn")]
+    UnbornHead(String),
+    /// `--since REV` names nothing.
+    #[error("unknown revision `{0}`")]
+    UnknownRev(String),
+    /// `--since REV` names a tree or blob.
+    #[error("`{0}` does not name a commit")]
+    NotACommit(String),
+    /// REV and HEAD share no history (or the shared part was not fetched).
+    #[error("no merge-base between `{rev}` and HEAD{}", if *.shallow { " in this shallow clone" } else { "" })]
+    NoMergeBase { rev: String, shallow: bool },
+    /// The default selection needs an upstream and there is none.
+    #[error("{}", no_upstream_message(.branch))]
+    NoUpstream { branch: Option<String> },
+    /// The configured upstream ref is not present locally.
+    #[error("the upstream `{upstream}` of branch `{branch}` does not exist")]
+    UpstreamMissing { branch: String, upstream: String },
+    /// A document's file name gives no valid ID.
+    #[error("cannot derive a document ID from `{path}`: {reason}")]
+    BadId { path: String, reason: String },
+    /// An explicit path does not exist.
+    #[error("`{0}` does not exist")]
+    PathNotFound(String),
+    /// An explicit path is outside the work tree (or inside `.git`).
+    #[error("`{path}` is outside the work tree {workdir}")]
+    PathOutsideRepo { path: String, workdir: String },
+    /// An explicit path is a directory or other non-file.
+    #[error("`{0}` is not a file")]
+    NotAFile(String),
+    /// An explicit path cannot be read.
+    #[error("cannot read `{path}`: {message}")]
+    Unreadable { path: String, message: String },
+    /// An explicit path is not valid UTF-8.
+    #[error("`{0}` is not valid UTF-8")]
+    NonUtf8Path(String),
+    /// An explicit path matches no glob and its workflow cannot be inferred.
+    #[error("`{0}` matches no workflow glob, so its workflow is unknown")]
+    UnknownWorkflow(String),
+    /// A configured glob does not parse.
+    #[error("invalid {kind} glob `{glob}`: {message}")]
+    BadGlob {
+        kind: &'static str,
+        glob: String,
+        message: String,
+    },
+    /// libgit2 failed reading the repository.
+    #[error("git: {0}")]
+    Git(String),
+}
+
+fn no_upstream_message(branch: &Option<String>) -> String {
+    match branch {
+        Some(b) => format!("branch `{b}` has no upstream to compare against"),
+        None => "HEAD is detached, so there is no upstream to compare against".to_string(),
+    }
+}
+
+impl DiscoverError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        use DiscoverError::*;
+        let hint = match self {
+            NotARepo(_) => "run parwf inside a git work tree".to_string(),
+            BareRepo(_) => {
+                "run inside a work tree (a clone, or one made with `git worktree add`)".to_string()
+            }
+            UnbornHead(_) => {
+                "commit first: parwf finds documents in git history (or pass the paths to review)"
+                    .to_string()
+            }
+            UnknownRev(_) | NotACommit(_) => {
+                "check the name (`git branch -a`, `git log --oneline`) or run `git fetch` to get it"
+                    .to_string()
+            }
+            NoMergeBase { shallow: true, .. } => {
+                "this clone is shallow: run `git fetch --unshallow` \
+                 (in CI, check out with fetch-depth: 0)"
+                    .to_string()
+            }
+            NoMergeBase { shallow: false, .. } => {
+                "the histories are unrelated: pass --since a revision that shares history with HEAD"
+                    .to_string()
+            }
+            NoUpstream { .. } => "pass --since REV (e.g. --since main) or set an upstream with \
+                 `git branch --set-upstream-to`"
+                .to_string(),
+            UpstreamMissing { .. } => {
+                "run `git fetch`, or pass --since REV (e.g. --since main)".to_string()
+            }
+            BadId { .. } => {
+                "rename the file so its name has a number (`LLD-42-cache.md`) or ASCII \
+                 letters, digits, `-` and `_` (IDs are at most 64 bytes)"
+                    .to_string()
+            }
+            PathNotFound(_) => "paths are relative to the current directory".to_string(),
+            PathOutsideRepo { .. } => {
+                "pass documents inside this repository's work tree".to_string()
+            }
+            NotAFile(_) => "pass document files (or use --all)".to_string(),
+            Unreadable { .. } => "check the file's permissions".to_string(),
+            NonUtf8Path(_) => "rename the file to a UTF-8 name".to_string(),
+            UnknownWorkflow(_) => {
+                "pass --workflow lld|issue, or add a glob that matches it to the config".to_string()
+            }
+            BadGlob { kind, .. } => format!("fix the `{kind}` globs in the parwf config"),
+            Git(_) => "check the repository with `git status` and `git fsck`".to_string(),
+        };
+        Some(hint)
+    }
+}
+
+/// A document selected for review, before its ID is assigned.
+struct Selected {
+    kind: WorkflowKind,
+    blob: Oid,
+    source: ContentSource,
+}
+
+/// Finds the documents selected by `opts`.
+pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+    let matcher = Matcher::new(&opts.globs)?;
+    let repo = open_repo(&opts.cwd)?;
+    let workdir = repo
+        .workdir()
+        .map(normalize)
+        .ok_or_else(|| DiscoverError::BareRepo(repo.path().display().to_string()))?;
+    let common_dir = normalize(repo.commondir());
+    let mut warnings = Vec::new();
+
+    let head = head_commit(&repo)?;
+    let head_tree = match &head {
+        Some(c) => Some(c.tree().map_err(git)?),
+        None => None,
+    };
+    let require_head = || -> Result<(&Commit, &Tree), DiscoverError> {
+        match (&head, &head_tree) {
+            (Some(c), Some(t)) => Ok((c, t)),
+            _ => Err(DiscoverError::UnbornHead(unborn_branch_name(&repo))),
+        }
+    };
+
+    // Every document in HEAD: the selection for --all, and the set IDs are made unique
+    // against, so a document's ID does not depend on which selection found it.
+    let mut head_warnings = Vec::new();
+    let in_head = match &head_tree {
+        Some(tree) => tree_documents(&repo, tree, &matcher, &mut head_warnings)?,
+        None => BTreeMap::new(),
+    };
+
+    let mut selected: BTreeMap<String, Selected> = match &opts.selection {
+        Selection::Paths(paths) => explicit_paths(
+            &opts.cwd,
+            &workdir,
+            paths,
+            &matcher,
+            opts.only,
+            &mut warnings,
+        )?,
+        Selection::All => {
+            require_head()?;
+            // Symlinks and non-UTF-8 names elsewhere in HEAD only matter when all is asked for.
+            warnings.append(&mut head_warnings);
+            in_head
+                .iter()
+                .map(|(path, &(kind, blob))| {
+                    let source = ContentSource::Head;
+                    (path.clone(), Selected { kind, blob, source })
+                })
+                .collect()
+        }
+        Selection::Since(rev) => {
+            let (head, head_tree) = require_head()?;
+            let since = resolve_rev(&repo, rev)?;
+            changed_since(&repo, rev, &since, head, head_tree, &matcher, &mut warnings)?
+        }
+        Selection::Upstream => {
+            let (head, head_tree) = require_head()?;
+            let (name, since) = upstream_commit(&repo)?;
+            changed_since(
+                &repo,
+                &name,
+                &since,
+                head,
+                head_tree,
+                &matcher,
+                &mut warnings,
+            )?
+        }
+    };
+
+    if !matches!(opts.selection, Selection::Paths(_)) {
+        if opts.include_worktree {
+            let tree = head_tree.as_ref();
+            overlay_worktree(
+                &repo,
+                tree,
+                &workdir,
+                &matcher,
+                &mut selected,
+                &mut warnings,
+            )?;
+        }
+        if let Some(only) = opts.only {
+            selected.retain(|_, s| s.kind == only);
+        }
+    }
+
+    let mut items = ids::assign_ids(selected, &in_head, &mut warnings)?;
+    items.sort_by(|a, b| (a.workflow, &a.path).cmp(&(b.workflow, &b.path)));
+    Ok(Discovery {
+        items,
+        warnings,
+        workdir,
+        common_dir,
+    })
+}

@@ -1,0 +1,10 @@
+//! parwf: run LLM governance reviews of design documents in parallel, from inside git.
+
+pub mod cli;
+pub mod config;
+pub mod coordinator;
+pub mod discover;
+pub mod error;
+pub mod provider;
+pub mod report;
+pub mod workflow;

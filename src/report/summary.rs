@@ -1,0 +1,205 @@
+//! The results of a run: per item and overall, as human text or a stable JSON schema.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::coordinator::keys::KeyStats;
+
+/// What happened to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemState {
+    /// The workflow ran to a verdict.
+    Done,
+    /// The workflow errored (provider, unreadable document, parse).
+    Failed,
+    /// Stopped by Ctrl+C or a key-pool pause; resumable.
+    Interrupted,
+    /// Never started (the run stopped first).
+    NotStarted,
+}
+
+/// One item's result (JSON schema v1: field names are stable).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemResult {
+    pub id: String,
+    pub workflow: String,
+    pub path: String,
+    pub blob: String,
+    pub state: ItemState,
+    /// APPROVED, REVISE, DISCUSS, BLOCKED, UNKNOWN; absent when no verdict was reached.
+    pub verdict: Option<String>,
+    /// Number of Tier 1 (blocking) findings in the last review.
+    pub blocking: usize,
+    /// Which rule decided the verdict (e.g. "verdict section", "approve_without_blockers").
+    pub rule: Option<String>,
+    /// Whether the verdict fails the gate (`fail_on`).
+    pub gate_failed: bool,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    /// LLM calls made for this item in this run.
+    pub llm_calls: u32,
+}
+
+/// The whole run (JSON schema v1).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub provider: String,
+    pub parallel: usize,
+    pub items: Vec<ItemResult>,
+    pub wall_ms: u64,
+    /// Sum of item durations.
+    pub item_ms_total: u64,
+    /// item_ms_total / wall_ms: how much faster than one at a time.
+    pub speedup: f64,
+    /// item_ms_total / (parallel × wall_ms).
+    pub efficiency: f64,
+    pub coordinator_overhead_pct: f64,
+    pub rate_limit_wait_ms: u64,
+    pub keys: Vec<KeyStats>,
+    pub exit_code: i32,
+}
+
+/// Run-wide measurements the summary is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct RunFigures {
+    pub wall_ms: u64,
+    pub overhead_ms: f64,
+    pub rate_limit_wait_ms: u64,
+    pub keys: Vec<KeyStats>,
+}
+
+impl Summary {
+    /// Fills in the derived figures.
+    pub fn new(
+        provider: String,
+        parallel: usize,
+        items: Vec<ItemResult>,
+        figures: RunFigures,
+        exit_code: i32,
+    ) -> Summary {
+        let RunFigures {
+            wall_ms,
+            overhead_ms,
+            rate_limit_wait_ms,
+            keys,
+        } = figures;
+        let item_ms_total: u64 = items.iter().map(|i| i.duration_ms).sum();
+        let wall = wall_ms.max(1) as f64;
+        let workers = parallel.min(items.len()).max(1) as f64;
+        Summary {
+            schema_version: 1,
+            provider,
+            parallel,
+            wall_ms,
+            item_ms_total,
+            speedup: round2(item_ms_total as f64 / wall),
+            efficiency: round2(item_ms_total as f64 / (workers * wall)),
+            coordinator_overhead_pct: round2(overhead_ms * 100.0 / wall),
+            rate_limit_wait_ms,
+            keys,
+            exit_code,
+            items,
+        }
+    }
+
+    /// The JSON document.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// The human table and totals.
+    pub fn to_human(&self) -> String {
+        let mut out = String::new();
+        if self.items.is_empty() {
+            out.push_str("Nothing to review.\n");
+            return out;
+        }
+        let idw = self
+            .items
+            .iter()
+            .map(|i| i.id.len())
+            .max()
+            .unwrap_or(2)
+            .max(2);
+        let _ = writeln!(
+            out,
+            "{:idw$}  {:8}  {:8}  {:>8}  {:>7}  PATH",
+            "ID", "WORKFLOW", "VERDICT", "BLOCKING", "TIME"
+        );
+        for i in &self.items {
+            let verdict = match (&i.verdict, i.state) {
+                (Some(v), _) => v.clone(),
+                (None, ItemState::Failed) => "ERROR".into(),
+                (None, ItemState::Interrupted) => "STOPPED".into(),
+                (None, ItemState::NotStarted) => "-".into(),
+                (None, ItemState::Done) => "?".into(),
+            };
+            let _ = writeln!(
+                out,
+                "{:idw$}  {:8}  {:8}  {:>8}  {:>6.1}s  {}",
+                i.id,
+                i.workflow,
+                verdict,
+                i.blocking,
+                i.duration_ms as f64 / 1000.0,
+                i.path
+            );
+            if let Some(e) = &i.error {
+                let _ = writeln!(out, "{:idw$}  error: {e}", "");
+            }
+        }
+        let count = |s: &str| {
+            self.items
+                .iter()
+                .filter(|i| i.verdict.as_deref() == Some(s))
+                .count()
+        };
+        let failed = self
+            .items
+            .iter()
+            .filter(|i| i.state == ItemState::Failed)
+            .count();
+        let _ = writeln!(
+            out,
+            "\n{} documents: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored",
+            self.items.len(),
+            count("APPROVED"),
+            count("REVISE"),
+            count("DISCUSS"),
+            count("BLOCKED"),
+            count("UNKNOWN"),
+            failed
+        );
+        let _ = writeln!(
+            out,
+            "wall {:.1}s, sum of item times {:.1}s, speed-up {:.2}x at --parallel {} (efficiency {:.0}%)",
+            self.wall_ms as f64 / 1000.0,
+            self.item_ms_total as f64 / 1000.0,
+            self.speedup,
+            self.parallel,
+            self.efficiency * 100.0
+        );
+        let _ = write!(
+            out,
+            "coordinator overhead {:.2}%, waiting on rate limits {:.1}s",
+            self.coordinator_overhead_pct,
+            self.rate_limit_wait_ms as f64 / 1000.0
+        );
+        for k in &self.keys {
+            let _ = write!(out, "; {} {} req/{} 429", k.key, k.requests, k.rate_limited);
+        }
+        out.push('\n');
+        out
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 100.0).round() / 100.0
+    } else {
+        0.0
+    }
+}

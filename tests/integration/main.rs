@@ -1,0 +1,5 @@
+//! The one integration test binary: real git repos in tempdirs, the real `parwf` binary.
+
+mod support;
+
+mod discover;
