@@ -1,9 +1,237 @@
-//! `parwf bench`: prints figures (parallel speed-up, efficiency, discovery speed).
+//! `parwf bench`: prints figures. (a) speed-up of --parallel 3 over 1, (b) parallel efficiency
+//! of 100 documents at --parallel 10, (c) discovery time against `git diff --name-only`.
+//!
+//! Figures, not pass/fail: the machine may be shared and noisy; targets are printed beside them.
 
-use super::args::BenchArgs;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::args::{BenchArgs, RunArgs};
+use super::demo::DEMO_FILES;
+use super::run::{self, RunOutput, RunPlan};
+use crate::config::ConfigInputs;
 use crate::error::{exit, Error};
+use crate::report::progress::Mode;
+use crate::report::summary::Summary;
+
+fn io(e: impl std::fmt::Display) -> Error {
+    Error::Io(format!("bench: {e}"))
+}
 
 /// Runs the benchmarks and prints their figures.
-pub fn bench(_args: &BenchArgs) -> Result<i32, Error> {
+pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
+    let want = |part: &str| args.only.is_empty() || args.only.iter().any(|o| o == part);
+    if want("speedup") {
+        speedup(if args.quick { 100 } else { 300 })?;
+    }
+    if want("efficiency") {
+        efficiency(if args.quick { 30 } else { 100 })?;
+    }
+    if want("discovery") {
+        let (commits, docs) = if args.quick { (2_000, 1_000) } else { (10_000, 5_000) };
+        discovery(commits, docs)?;
+    }
     Ok(exit::OK)
+}
+
+/// A repo whose branch adds `n` documents (the demo fixtures, renumbered) on top of `main`.
+fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
+    let dir = tempfile::Builder::new().prefix("parwf-bench-").tempdir().map_err(io)?;
+    let lld: Vec<&str> = DEMO_FILES
+        .iter()
+        .filter(|(t, p, _)| *t == "branch" && p.starts_with("docs/lld/"))
+        .map(|(_, _, text)| *text)
+        .collect();
+    let mut files = Vec::new();
+    for i in 0..n {
+        files.push((format!("docs/lld/LLD-{:04}-bench.md", i + 1), lld[i % lld.len()].to_string()));
+    }
+    git_import(dir.path(), &[], &files)?;
+    Ok(dir)
+}
+
+/// Sim provider at a fixed latency (no jitter), no pacing, plenty of keys, quiet.
+fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<RunPlan, Error> {
+    let args = RunArgs {
+        since: Some("main".into()),
+        parallel: Some(parallel),
+        provider: Some("sim".into()),
+        ..RunArgs::default()
+    };
+    let int = |k: &str, v: i64| (k.to_string(), toml::Value::Integer(v), "bench".to_string());
+    let inputs = ConfigInputs {
+        flags: vec![
+            int("sim.latency_ms", latency_ms as i64),
+            int("sim.jitter_ms", 0),
+            int("sim.keys", keys as i64),
+            int("max_parallel", 64),
+        ],
+        ..ConfigInputs::default()
+    };
+    RunPlan::new(&args, dir, inputs)
+}
+
+fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
+    match run::collect(plan, Mode::Quiet)? {
+        RunOutput::Reviewed(s) => Ok(s),
+        _ => Err(io("no documents were reviewed")),
+    }
+}
+
+fn speedup(latency_ms: u64) -> Result<(), Error> {
+    let repo = docs_repo(6)?;
+    let one = run_summary(&sim_plan(repo.path(), 1, latency_ms, 3)?)?;
+    let three = run_summary(&sim_plan(repo.path(), 3, latency_ms, 3)?)?;
+    let ratio = three.wall_ms as f64 / one.wall_ms.max(1) as f64;
+    println!(
+        "(a) speed-up: 6 documents, sim latency {latency_ms} ms: --parallel 1 {:.3}s, --parallel 3 {:.3}s, ratio {ratio:.3} (target ≤ 0.36)",
+        one.wall_ms as f64 / 1000.0,
+        three.wall_ms as f64 / 1000.0,
+    );
+    Ok(())
+}
+
+fn efficiency(n: usize) -> Result<(), Error> {
+    let repo = docs_repo(n)?;
+    let s = run_summary(&sim_plan(repo.path(), 10, 200, 10)?)?;
+    let eff = s.item_ms_total as f64 / (10.0 * s.wall_ms.max(1) as f64);
+    println!(
+        "(b) efficiency: {n} documents at --parallel 10, sim latency 200 ms: wall {:.3}s, sum of item times {:.3}s, efficiency {eff:.3} (target ≥ 0.95), coordinator overhead {:.3}%",
+        s.wall_ms as f64 / 1000.0,
+        s.item_ms_total as f64 / 1000.0,
+        s.coordinator_overhead_pct,
+    );
+    Ok(())
+}
+
+fn discovery(commits: usize, docs: usize) -> Result<(), Error> {
+    let dir = tempfile::Builder::new().prefix("parwf-bench-").tempdir().map_err(io)?;
+    let t0 = Instant::now();
+    let base: Vec<(String, String)> = (0..docs)
+        .map(|i| {
+            (
+                format!("docs/lld/d{:02}/LLD-{:05}-gen.md", i % 50, i + 1),
+                format!("# LLD {i}\n\n## Context\nGenerated document {i}.\n"),
+            )
+        })
+        .collect();
+    // Half the commits on main, half on the branch; each touches one document.
+    let edits: Vec<(String, String)> = (0..commits)
+        .map(|c| {
+            let i = (c * 7919) % docs;
+            (base[i].0.clone(), format!("{}\nEdit {c}.\n", base[i].1))
+        })
+        .collect();
+    git_import(dir.path(), &base, &edits)?;
+    let gen = t0.elapsed();
+    let exe = std::env::current_exe().map_err(io)?;
+    let parwf = || {
+        Command::new(&exe)
+            .args(["--since", "main", "--dry-run", "--format", "json"])
+            .current_dir(dir.path())
+            .env("CI", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .output()
+    };
+    let items = serde_json::from_slice::<serde_json::Value>(&parwf().map_err(io)?.stdout)
+        .ok()
+        .and_then(|v| v["items"].as_array().map(Vec::len))
+        .unwrap_or(0);
+    let git = || {
+        Command::new("git")
+            .args(["diff", "--name-only", "-M", "main...HEAD"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .status()
+    };
+    let ours = median(|| parwf().map(|_| ()))?;
+    let theirs = median(|| git().map(|_| ()))?;
+    println!(
+        "(c) discovery: {commits} commits, {docs} documents (generated in {:.1}s), {items} changed: parwf --dry-run {:.1} ms, git diff --name-only {:.1} ms, ratio {:.2} (target ≤ 1.5)",
+        gen.as_secs_f64(),
+        ours.as_secs_f64() * 1000.0,
+        theirs.as_secs_f64() * 1000.0,
+        ours.as_secs_f64() / theirs.as_secs_f64().max(1e-9)
+    );
+    Ok(())
+}
+
+/// Median wall time of 7 runs (after one warm-up).
+fn median(mut f: impl FnMut() -> std::io::Result<()>) -> Result<Duration, Error> {
+    f().map_err(io)?;
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        f().map_err(io)?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// Builds a repo with `git fast-import`: one commit of `base` on `main` plus the first half of
+/// `edits` (one commit each), then the second half on branch `feature` (checked out).
+/// With no `base`, `main` gets a README and every edit goes on the branch in one commit.
+fn git_import(dir: &Path, base: &[(String, String)], edits: &[(String, String)]) -> Result<(), Error> {
+    let git = |args: &[&str]| -> Result<(), Error> {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(io)?
+            .success();
+        ok.then_some(()).ok_or_else(|| io(format!("git {args:?} failed")))
+    };
+    git(&["init", "-q", "-b", "main"])?;
+    let mut s = String::new();
+    let mut mark = 0;
+    let mut commit = |s: &mut String, branch: &str, files: &[(String, String)], first: bool| {
+        mark += 1;
+        s.push_str(&format!(
+            "commit refs/heads/{branch}\nmark :{mark}\ncommitter Bench <bench@parwf.invalid> {} +0000\ndata 5\nbench\n",
+            1_700_000_000 + mark
+        ));
+        if !first {
+            s.push_str(&format!("from :{}\n", mark - 1));
+        }
+        for (path, text) in files {
+            s.push_str(&format!("M 100644 inline {path}\ndata {}\n{text}\n", text.len()));
+        }
+    };
+    if base.is_empty() {
+        commit(&mut s, "main", &[("README.md".into(), "bench\n".into())], true);
+        commit(&mut s, "feature", edits, false);
+    } else {
+        commit(&mut s, "main", base, true);
+        let half = edits.len() / 2;
+        for e in &edits[..half] {
+            commit(&mut s, "main", std::slice::from_ref(e), false);
+        }
+        for e in &edits[half..] {
+            commit(&mut s, "feature", std::slice::from_ref(e), false);
+        }
+    }
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(io)?;
+    child
+        .stdin
+        .take()
+        .ok_or_else(|| io("no stdin"))?
+        .write_all(s.as_bytes())
+        .map_err(io)?;
+    if !child.wait().map_err(io)?.success() {
+        return Err(io("git fast-import failed"));
+    }
+    git(&["checkout", "-q", "feature"])
 }

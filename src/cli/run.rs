@@ -90,36 +90,61 @@ pub fn run(args: &RunArgs, cwd: &Path, inputs: ConfigInputs, mode: Mode) -> Resu
     execute(&plan, mode)
 }
 
-/// Executes a plan: discovery, then the pool (unless dry run); prints results; returns the exit code.
+/// What a run produced.
+pub enum RunOutput {
+    /// `--dry-run`: the listing, already rendered.
+    Listing(String),
+    /// Nothing matched.
+    Nothing,
+    /// The results of the reviews.
+    Reviewed(Summary),
+}
+
+/// Executes a plan and prints its output; returns the exit code.
 pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
+    match collect(plan, mode)? {
+        RunOutput::Listing(text) => {
+            print!("{text}");
+            Ok(exit::OK)
+        }
+        RunOutput::Nothing => {
+            match plan.format {
+                Format::Json => println!("{}", empty_summary(plan).to_json()),
+                Format::Human => {
+                    println!("Nothing to review: no changed documents match the workflow globs.")
+                }
+            }
+            Ok(exit::OK)
+        }
+        RunOutput::Reviewed(summary) => {
+            match plan.format {
+                Format::Human => print!("{}", summary.to_human()),
+                Format::Json => println!("{}", summary.to_json()),
+            }
+            Ok(summary.exit_code)
+        }
+    }
+}
+
+/// Executes a plan: discovery, then the pool (unless dry run).
+pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     let found = discover::discover(&plan.discover)?;
     let startup = Reporter::new(
-        if mode == Mode::Quiet {
-            Mode::Quiet
-        } else {
-            Mode::Plain
-        },
+        if mode == Mode::Quiet { Mode::Quiet } else { Mode::Plain },
         0,
     );
     for w in plan.warnings.iter().chain(&found.warnings) {
         startup.print(&format!("warning: {w}"));
     }
     if plan.dry_run {
-        print!("{}", dry_run_listing(&found, plan.format));
-        return Ok(exit::OK);
+        return Ok(RunOutput::Listing(dry_run_listing(&found, plan.format)));
     }
     if found.items.is_empty() {
-        match plan.format {
-            Format::Json => println!("{}", empty_summary(plan).to_json()),
-            Format::Human => {
-                println!("Nothing to review: no changed documents match the workflow globs.")
-            }
-        }
-        return Ok(exit::OK);
+        return Ok(RunOutput::Nothing);
     }
     let (reviewer, keys) = build_provider(&plan.config)?;
-    let prompts_dir =
-        (!plan.config.prompts_dir.is_empty()).then(|| found.workdir.join(&plan.config.prompts_dir));
+    let prompts_dir = (!plan.config.prompts_dir.is_empty())
+        .then(|| found.workdir.join(&plan.config.prompts_dir));
     let prompts = Prompts::load(prompts_dir.as_deref()).map_err(|e| {
         Error::usage(
             format!("cannot read prompts_dir: {e}"),
@@ -131,11 +156,7 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
         .build()
         .map_err(|e| Error::Io(format!("cannot start the runtime: {e}")))?;
     let summary = runtime.block_on(run_items(plan, found, reviewer, keys, prompts, mode));
-    match plan.format {
-        Format::Human => print!("{}", summary.to_human()),
-        Format::Json => println!("{}", summary.to_json()),
-    }
-    Ok(summary.exit_code)
+    Ok(RunOutput::Reviewed(summary))
 }
 
 async fn run_items(

@@ -115,9 +115,12 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         if verdict != Verdict::Revise || !ctx.revise {
             break;
         }
+        // Real reviewers often answer REVISE with everything in Tier 2: give the drafter those.
+        let worst = if review.blocking > 0 { 1 } else { 2 };
         let blockers: Vec<String> = review
-            .blocking_findings()
+            .findings
             .iter()
+            .filter(|f| f.tier <= worst)
             .map(|f| f.text.clone())
             .collect();
         if previous_blockers.as_ref() == Some(&blockers) {

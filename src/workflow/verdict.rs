@@ -525,9 +525,12 @@ fn markdown_findings(lines: &[Line]) -> Vec<Finding> {
 
 fn tier_alias(title: &str) -> Option<u8> {
     let t = title.to_ascii_lowercase();
-    if t.starts_with("required changes") || t.starts_with("blocking issues") {
+    if ["required changes", "blocking issues", "feedback items"]
+        .iter()
+        .any(|p| t.starts_with(p))
+    {
         Some(1)
-    } else if t.starts_with("feedback items") || t.starts_with("high priority issues") {
+    } else if t.starts_with("high priority issues") {
         Some(2)
     } else if t.starts_with("suggestions") || t.starts_with("recommendations") {
         Some(3)

@@ -1,1 +1,858 @@
+//! Discovery against real repositories: ranges, renames, worktrees, upstreams, IDs, errors.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use parwf::discover::{
+    derive_id, discover, is_valid_id, ContentSource, DiscoverError, DiscoverOptions, Discovery,
+    Selection, WorkflowKind,
+};
+use sha2::{Digest, Sha256};
+
+use crate::support::{hermetic_env, Repo};
+
+use WorkflowKind::{Issue, Lld};
+
+fn globs() -> Vec<(WorkflowKind, Vec<String>)> {
+    vec![
+        (Lld, vec!["docs/lld/**/*.md".to_string()]),
+        (
+            Issue,
+            vec![
+                "docs/issues/**/*.md".to_string(),
+                "ideas/active/*.md".to_string(),
+            ],
+        ),
+    ]
+}
+
+fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
+    DiscoverOptions {
+        selection,
+        include_worktree: false,
+        globs: globs(),
+        only: None,
+        cwd: cwd.to_path_buf(),
+    }
+}
+
+fn run(opts: &DiscoverOptions) -> Discovery {
+    discover(opts).unwrap_or_else(|e| panic!("discover failed: {e} (hint: {:?})", e.hint()))
+}
+
+fn run_err(opts: &DiscoverOptions) -> DiscoverError {
+    match discover(opts) {
+        Ok(d) => panic!("discover succeeded with {:?}", d.items),
+        Err(e) => e,
+    }
+}
+
+fn since(cwd: &Path, rev: &str) -> Discovery {
+    run(&options(cwd, Selection::Since(rev.to_string())))
+}
+
+/// The selected paths, in output order.
+fn paths(d: &Discovery) -> Vec<&str> {
+    d.items.iter().map(|i| i.path.as_str()).collect()
+}
+
+/// `(id, path)` of every item, in output order.
+fn ids(d: &Discovery) -> Vec<(&str, &str)> {
+    d.items
+        .iter()
+        .map(|i| (i.id.as_str(), i.path.as_str()))
+        .collect()
+}
+
+fn hint(e: &DiscoverError) -> String {
+    e.hint().expect("every discovery error has a hint")
+}
+
+fn canon(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap()
+}
+
+/// `git rev-parse REV` (e.g. `HEAD:docs/lld/LLD-1.md` for a blob).
+fn rev_parse(repo: &Repo, dir: &Path, rev: &str) -> String {
+    repo.git_in(dir, &["rev-parse", rev]).trim().to_string()
+}
+
+/// Runs git without panicking; true when it exits 0.
+fn git_ok(repo: &Repo, dir: &Path, args: &[&str]) -> bool {
+    let mut cmd = Command::new("git");
+    cmd.args(args).current_dir(dir);
+    hermetic_env(&mut cmd, &repo.home());
+    cmd.output().expect("spawn git").status.success()
+}
+
+/// main: two LLDs, an issue and a README; then branch `feature`.
+fn repo_with_feature_branch() -> Repo {
+    let repo = Repo::new();
+    repo.write("README.md", "readme\n");
+    repo.write("docs/lld/LLD-1-cache.md", "# LLD 1\n");
+    repo.write("docs/lld/LLD-2.md", "# LLD 2\n");
+    repo.write("docs/issues/ISSUE-1.md", "# Issue 1\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo
+}
+
+#[test]
+fn since_selects_changes_after_the_merge_base_only() {
+    let repo = repo_with_feature_branch();
+    repo.write("docs/lld/LLD-1-cache.md", "# LLD 1\nrevised\n");
+    repo.write("docs/lld/sub/LLD-3.md", "# LLD 3\n");
+    repo.write("src/lib.rs", "// not a document\n");
+    repo.write("docs/notes.txt", "not a document either\n");
+    repo.commit_all("feature work");
+    // main moves on after the branch point: none of this may leak into the feature's range.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("docs/lld/LLD-9.md", "# on main\n");
+    repo.write("docs/issues/ISSUE-1.md", "# Issue 1\nedited on main\n");
+    repo.commit_all("main moves on");
+    repo.git(&["checkout", "-q", "feature"]);
+
+    let d = since(repo.path(), "main");
+    assert_eq!(
+        ids(&d),
+        [
+            ("LLD-1", "docs/lld/LLD-1-cache.md"),
+            ("LLD-3", "docs/lld/sub/LLD-3.md")
+        ]
+    );
+    for item in &d.items {
+        assert_eq!(item.workflow, Lld);
+        assert_eq!(item.source, ContentSource::Head);
+        let head_blob = rev_parse(&repo, repo.path(), &format!("HEAD:{}", item.path));
+        assert_eq!(item.blob, head_blob, "{}", item.path);
+    }
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    assert_eq!(canon(&d.workdir), canon(repo.path()));
+    assert_eq!(canon(&d.common_dir), canon(&repo.path().join(".git")));
+
+    // Nothing changed relative to itself.
+    assert!(since(repo.path(), "HEAD").items.is_empty());
+}
+
+#[test]
+fn renames_are_followed_and_deletions_ignored() {
+    let repo = Repo::new();
+    let body = "# Design\n".to_string() + &"a line of design text\n".repeat(20);
+    repo.write("docs/lld/LLD-5-old-name.md", &body);
+    repo.write("docs/lld/LLD-6.md", "# six\n");
+    repo.write("docs/lld/LLD-7.md", &body.replace("Design", "Seven"));
+    repo.write("docs/issues/ISSUE-4.md", "# four\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // A pure rename, a rename with an edit, and two deletions.
+    repo.git(&["mv", "docs/lld/LLD-5-old-name.md", "docs/lld/archive/LLD-5.md"]);
+    repo.git(&["mv", "docs/lld/LLD-7.md", "docs/lld/LLD-7-final.md"]);
+    repo.write(
+        "docs/lld/LLD-7-final.md",
+        &(body.replace("Design", "Seven") + "one more line\n"),
+    );
+    repo.git(&["rm", "-q", "docs/lld/LLD-6.md", "docs/issues/ISSUE-4.md"]);
+    repo.commit_all("rename and delete");
+
+    let d = since(repo.path(), "main");
+    assert_eq!(
+        ids(&d),
+        [
+            ("LLD-7", "docs/lld/LLD-7-final.md"),
+            ("LLD-5", "docs/lld/archive/LLD-5.md"),
+        ]
+    );
+    let moved = &d.items[1];
+    assert_eq!(
+        moved.blob,
+        rev_parse(&repo, repo.path(), "main:docs/lld/LLD-5-old-name.md"),
+        "a pure rename keeps its blob"
+    );
+}
+
+#[test]
+fn works_from_a_subdirectory() {
+    let repo = repo_with_feature_branch();
+    repo.write("docs/lld/LLD-2.md", "# LLD 2\nchanged\n");
+    repo.commit_all("change");
+    let sub = repo.path().join("docs/lld");
+
+    let d = since(&sub, "main");
+    assert_eq!(paths(&d), ["docs/lld/LLD-2.md"]);
+    assert_eq!(canon(&d.workdir), canon(repo.path()));
+    assert_eq!(canon(&d.common_dir), canon(&repo.path().join(".git")));
+}
+
+#[test]
+fn works_in_a_linked_worktree() {
+    let repo = repo_with_feature_branch();
+    repo.git(&["checkout", "-q", "main"]);
+    let outer = tempfile::tempdir().unwrap();
+    let wt = outer.path().join("wt");
+    repo.git(&["worktree", "add", "-q", "-b", "wt-branch", wt.to_str().unwrap()]);
+    repo.write_in(&wt, "docs/issues/ISSUE-8.md", "# eight\n");
+    repo.git_in(&wt, &["add", "-A"]);
+    repo.git_in(&wt, &["commit", "-q", "-m", "in the worktree"]);
+
+    let d = since(&wt.join("docs"), "main");
+    assert_eq!(ids(&d), [("ISSUE-8", "docs/issues/ISSUE-8.md")]);
+    assert_eq!(canon(&d.workdir), canon(&wt));
+    assert_eq!(
+        canon(&d.common_dir),
+        canon(&repo.path().join(".git")),
+        "checkpoints live in the main repository's git dir"
+    );
+    // The main work tree's HEAD (main) is untouched by the worktree's branch.
+    assert!(since(repo.path(), "main").items.is_empty());
+}
+
+#[test]
+fn paths_with_spaces_and_non_ascii() {
+    let repo = repo_with_feature_branch();
+    repo.write("docs/lld/LLD-8 design notes.md", "# eight\n");
+    repo.write("docs/issues/café/ISSUE-9 über.md", "# nine\n");
+    repo.write("ideas/active/naïve idea.md", "# an idea\n");
+    repo.commit_all("unusual names");
+
+    let d = since(repo.path(), "main");
+    assert_eq!(
+        ids(&d),
+        [
+            ("LLD-8", "docs/lld/LLD-8 design notes.md"),
+            ("ISSUE-9", "docs/issues/café/ISSUE-9 über.md"),
+            ("ISSUE-na-ve-idea", "ideas/active/naïve idea.md"),
+        ]
+    );
+    let blob = rev_parse(&repo, repo.path(), "HEAD:docs/issues/café/ISSUE-9 über.md");
+    assert_eq!(d.items[1].blob, blob);
+
+    // The same files named explicitly, from a subdirectory.
+    let sub = repo.path().join("docs/issues");
+    let explicit = run(&options(
+        &sub,
+        Selection::Paths(vec![
+            "café/ISSUE-9 über.md".into(),
+            "../lld/LLD-8 design notes.md".into(),
+        ]),
+    ));
+    assert_eq!(
+        paths(&explicit),
+        ["docs/lld/LLD-8 design notes.md", "docs/issues/café/ISSUE-9 über.md"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_paths_are_skipped_with_a_warning() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = repo_with_feature_branch();
+    let name = std::ffi::OsStr::from_bytes(b"LLD-12-\xff\xfe.md");
+    std::fs::write(repo.path().join("docs/lld").join(name), "# latin-1 name\n").unwrap();
+    repo.write("docs/lld/LLD-13.md", "# thirteen\n");
+    repo.commit_all("bad name");
+
+    let d = since(repo.path(), "main");
+    assert_eq!(paths(&d), ["docs/lld/LLD-13.md"]);
+    assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+    assert!(d.warnings[0].contains("not valid UTF-8"), "{:?}", d.warnings);
+    assert!(d.warnings[0].contains("docs/lld/LLD-12-"), "{:?}", d.warnings);
+
+    let all = run(&options(repo.path(), Selection::All));
+    assert!(!paths(&all).iter().any(|p| p.contains("LLD-12")));
+    assert!(all.warnings.iter().any(|w| w.contains("not valid UTF-8")));
+}
+
+#[test]
+fn include_worktree_adds_staged_and_unstaged_changes() {
+    let repo = repo_with_feature_branch();
+    repo.write("docs/lld/LLD-1-cache.md", "# LLD 1\ncommitted\n");
+    repo.write("docs/lld/LLD-4.md", "# four\n");
+    repo.commit_all("feature");
+    // Unstaged edit of a document already in the range, unstaged edit of one outside it,
+    // a staged new document, and a deleted one.
+    repo.write("docs/lld/LLD-1-cache.md", "# LLD 1\ncommitted\nand edited\n");
+    repo.write("docs/lld/LLD-2.md", "# LLD 2\nedited, not committed\n");
+    repo.write("docs/issues/ISSUE-5.md", "# five\n");
+    repo.git(&["add", "docs/issues/ISSUE-5.md"]);
+    std::fs::remove_file(repo.path().join("docs/lld/LLD-4.md")).unwrap();
+    // Untracked files are not changes to the repository.
+    repo.write("docs/lld/LLD-6-untracked.md", "# six\n");
+
+    let committed = since(repo.path(), "main");
+    assert_eq!(
+        paths(&committed),
+        ["docs/lld/LLD-1-cache.md", "docs/lld/LLD-4.md"]
+    );
+    assert!(committed
+        .items
+        .iter()
+        .all(|i| i.source == ContentSource::Head));
+
+    let mut opts = options(repo.path(), Selection::Since("main".into()));
+    opts.include_worktree = true;
+    let d = run(&opts);
+    assert_eq!(
+        ids(&d),
+        [
+            ("LLD-1", "docs/lld/LLD-1-cache.md"),
+            ("LLD-2", "docs/lld/LLD-2.md"),
+            ("ISSUE-5", "docs/issues/ISSUE-5.md"),
+        ]
+    );
+    for item in &d.items {
+        assert_eq!(item.source, ContentSource::Worktree, "{}", item.path);
+        let hashed = repo.git(&["hash-object", &item.path]).trim().to_string();
+        assert_eq!(item.blob, hashed, "{}", item.path);
+    }
+    // Hashing must not write the work tree's content into the object database.
+    let lld1 = &d.items[0].blob;
+    assert!(!git_ok(&repo, repo.path(), &["cat-file", "-e", lld1]));
+}
+
+#[test]
+fn upstream_of_a_remote_tracking_branch() {
+    let repo = repo_with_feature_branch();
+    let remote = tempfile::tempdir().unwrap();
+    let remote_path = remote.path().join("origin.git");
+    repo.git(&["init", "-q", "--bare", remote_path.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote_path.to_str().unwrap()]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.git(&["branch", "-q", "--set-upstream-to=origin/main"]);
+    repo.write("docs/lld/LLD-2.md", "# LLD 2\nchanged on feature\n");
+    repo.commit_all("feature");
+
+    let d = run(&options(repo.path(), Selection::Upstream));
+    assert_eq!(ids(&d), [("LLD-2", "docs/lld/LLD-2.md")]);
+}
+
+#[test]
+fn upstream_of_a_local_branch() {
+    let repo = repo_with_feature_branch();
+    repo.git(&["branch", "-q", "--set-upstream-to=main"]);
+    repo.write("ideas/active/better-search.md", "# idea\n");
+    repo.commit_all("idea");
+
+    let d = run(&options(repo.path(), Selection::Upstream));
+    assert_eq!(
+        ids(&d),
+        [("ISSUE-better-search", "ideas/active/better-search.md")]
+    );
+}
+
+#[test]
+fn no_upstream_is_an_error_with_a_hint() {
+    let repo = repo_with_feature_branch();
+    let e = run_err(&options(repo.path(), Selection::Upstream));
+    assert!(matches!(e, DiscoverError::NoUpstream { .. }), "{e:?}");
+    assert!(e.to_string().contains("`feature`"), "{e}");
+    assert!(hint(&e).contains("--since REV"), "{}", hint(&e));
+    assert!(hint(&e).contains("git branch --set-upstream-to"));
+
+    repo.git(&["checkout", "-q", "--detach"]);
+    let e = run_err(&options(repo.path(), Selection::Upstream));
+    assert!(e.to_string().contains("detached"), "{e}");
+    assert!(hint(&e).contains("--since"));
+}
+
+#[test]
+fn upstream_configured_but_not_fetched() {
+    let repo = repo_with_feature_branch();
+    repo.git(&["config", "branch.feature.remote", "origin"]);
+    repo.git(&["config", "branch.feature.merge", "refs/heads/main"]);
+    repo.git(&["config", "remote.origin.url", "/nonexistent"]);
+    repo.git(&[
+        "config",
+        "remote.origin.fetch",
+        "+refs/heads/*:refs/remotes/origin/*",
+    ]);
+    let e = run_err(&options(repo.path(), Selection::Upstream));
+    assert!(matches!(e, DiscoverError::UpstreamMissing { .. }), "{e:?}");
+    assert!(hint(&e).contains("git fetch"));
+}
+
+#[test]
+fn bare_repository_is_refused() {
+    let repo = repo_with_feature_branch();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.git");
+    repo.git(&[
+        "clone",
+        "-q",
+        "--bare",
+        repo.path().to_str().unwrap(),
+        bare.to_str().unwrap(),
+    ]);
+    let e = run_err(&options(&bare, Selection::All));
+    assert!(matches!(e, DiscoverError::BareRepo(_)), "{e:?}");
+    assert!(hint(&e).contains("work tree"));
+}
+
+#[test]
+fn unborn_head_needs_a_commit_unless_paths_are_given() {
+    let repo = Repo::new();
+    repo.write("docs/lld/LLD-1.md", "# one\n");
+    for selection in [Selection::Since("main".into()), Selection::All, Selection::Upstream] {
+        let e = run_err(&options(repo.path(), selection.clone()));
+        assert!(matches!(e, DiscoverError::UnbornHead(_)), "{selection:?}: {e:?}");
+        assert!(e.to_string().contains("main"), "{e}");
+        assert!(hint(&e).contains("commit first"));
+    }
+    let d = run(&options(
+        repo.path(),
+        Selection::Paths(vec!["docs/lld/LLD-1.md".into()]),
+    ));
+    assert_eq!(ids(&d), [("LLD-1", "docs/lld/LLD-1.md")]);
+}
+
+#[test]
+fn unknown_revision() {
+    let repo = repo_with_feature_branch();
+    let e = run_err(&options(repo.path(), Selection::Since("no-such-branch".into())));
+    assert!(matches!(e, DiscoverError::UnknownRev(_)), "{e:?}");
+    assert!(e.to_string().contains("no-such-branch"));
+    assert!(hint(&e).contains("git fetch"));
+
+    let e = run_err(&options(repo.path(), Selection::Since("HEAD:README.md".into())));
+    assert!(matches!(e, DiscoverError::NotACommit(_)), "{e:?}");
+}
+
+#[test]
+fn not_a_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = run_err(&options(dir.path(), Selection::All));
+    assert!(matches!(e, DiscoverError::NotARepo(_)), "{e:?}");
+    assert!(hint(&e).contains("git"));
+}
+
+#[test]
+fn unrelated_history_has_no_merge_base() {
+    let repo = repo_with_feature_branch();
+    repo.git(&["checkout", "-q", "--orphan", "other"]);
+    repo.commit_all("unrelated root");
+    repo.git(&["checkout", "-q", "main"]);
+    let e = run_err(&options(repo.path(), Selection::Since("other".into())));
+    assert!(
+        matches!(e, DiscoverError::NoMergeBase { shallow: false, .. }),
+        "{e:?}"
+    );
+    assert!(hint(&e).contains("unrelated"), "{}", hint(&e));
+}
+
+#[test]
+fn shallow_clone_without_merge_base_suggests_unshallow() {
+    let origin = Repo::new();
+    origin.write("docs/lld/LLD-1.md", "# one\n");
+    origin.commit_all("A");
+    origin.git(&["branch", "feature"]);
+    for (i, text) in ["B", "C"].iter().enumerate() {
+        origin.write("docs/lld/LLD-1.md", &format!("# one\n{text}\n"));
+        origin.commit_all(&format!("main {i}"));
+    }
+    origin.git(&["checkout", "-q", "feature"]);
+    origin.write("docs/lld/LLD-2.md", "# two\n");
+    origin.commit_all("F");
+    origin.git(&["checkout", "-q", "main"]);
+    // With full history the two branches meet at A.
+    assert!(git_ok(&origin, origin.path(), &["merge-base", "main", "feature"]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let clone = dir.path().join("clone");
+    let url = format!("file://{}", origin.path().display());
+    let clone_str = clone.to_str().unwrap();
+    origin.git(&["clone", "-q", "--depth", "1", "--branch", "main", &url, clone_str]);
+    origin.git_in(
+        &clone,
+        &[
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            "origin",
+            "feature:refs/remotes/origin/feature",
+        ],
+    );
+    assert!(
+        !git_ok(&origin, &clone, &["merge-base", "HEAD", "origin/feature"]),
+        "the shallow histories must not meet for this test to mean anything"
+    );
+
+    let e = run_err(&options(&clone, Selection::Since("origin/feature".into())));
+    assert!(
+        matches!(e, DiscoverError::NoMergeBase { shallow: true, .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("origin/feature"), "{e}");
+    assert!(hint(&e).contains("git fetch --unshallow"), "{}", hint(&e));
+    assert!(hint(&e).contains("fetch-depth: 0"), "{}", hint(&e));
+}
+
+#[test]
+fn derive_id_table() {
+    let table = [
+        (Lld, "docs/lld/LLD-042-cache.md", "LLD-42"),
+        (Lld, "docs/lld/drafts/spec-0101-readiness.md", "LLD-101"),
+        (Lld, "docs/lld/0000.md", "LLD-0"),
+        (Lld, "docs/lld/v2.1-design.md", "LLD-2"),
+        (Lld, "docs/lld/00000000000000000000000000000000000000007.md", "LLD-7"),
+        (Issue, "docs/issues/17-login-fails.md", "ISSUE-17"),
+        (Issue, "ideas/active/my idea!.md", "ISSUE-my-idea"),
+        (Issue, "ideas/active/--my--great__idea--.md", "ISSUE-my-great__idea"),
+        (Issue, "ideas/active/naïve.md", "ISSUE-na-ve"),
+        (Issue, "ideas/active/archive.tar.md", "ISSUE-archive-tar"),
+        (Issue, "ideas/active/README", "ISSUE-README"),
+        (Issue, "ideas/active/.hidden.md", "ISSUE-hidden"),
+        (Issue, &format!("ideas/active/{}.md", "a".repeat(58)), &format!("ISSUE-{}", "a".repeat(58))),
+        (Lld, &format!("docs/lld/{}.md", "9".repeat(60)), &format!("LLD-{}", "9".repeat(60))),
+    ];
+    for (kind, path, want) in table {
+        let got = derive_id(kind, path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(got, want, "{path}");
+        assert!(is_valid_id(&got), "{got}");
+        assert!(got.len() <= 64);
+    }
+}
+
+#[test]
+fn derive_id_refuses_unusable_names() {
+    let long_stem = format!("ideas/active/{}.md", "a".repeat(59));
+    let long_number = format!("docs/lld/{}.md", "9".repeat(61));
+    let refused = [
+        (Issue, "ideas/active/...md"),
+        (Issue, "ideas/active/....md"),
+        (Issue, "ideas/active/日本語.md"),
+        (Issue, "ideas/active/a\nb.md"),
+        (Issue, "ideas/active/a\0b.md"),
+        (Lld, "docs/lld/LLD-1\n.md"),
+        (Issue, "ideas/active/"),
+        (Issue, &long_stem),
+        (Lld, &long_number),
+        (Issue, &format!("ideas/active/{}.md", "x".repeat(200))),
+    ];
+    for (kind, path) in refused {
+        let e = derive_id(kind, path).expect_err(path);
+        assert!(matches!(e, DiscoverError::BadId { .. }), "{path}: {e:?}");
+        let shown = path.escape_debug().to_string();
+        assert!(e.to_string().contains(&shown), "{e} should name {shown}");
+        assert!(!e.to_string().contains('\n'), "one line: {e:?}");
+        assert!(hint(&e).contains("rename"));
+    }
+    assert!(!is_valid_id(""));
+    assert!(!is_valid_id(".."));
+    assert!(!is_valid_id("LLD/1"));
+    assert!(!is_valid_id(&"a".repeat(65)));
+    assert!(is_valid_id(&"a".repeat(64)));
+}
+
+#[test]
+fn a_badly_named_selected_document_is_an_error_naming_it() {
+    let repo = repo_with_feature_branch();
+    repo.write("ideas/active/日本語.md", "# idea\n");
+    repo.commit_all("idea");
+    let e = run_err(&options(repo.path(), Selection::Since("main".into())));
+    assert!(matches!(e, DiscoverError::BadId { .. }), "{e:?}");
+    assert!(e.to_string().contains("ideas/active/日本語.md"), "{e}");
+}
+
+/// `BASE-` + the first 6 hex digits of SHA-256(path), as documented.
+fn suffixed(base: &str, path: &str) -> String {
+    let hex: String = Sha256::digest(path.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{base}-{}", &hex[..6])
+}
+
+#[test]
+fn duplicate_numbers_get_distinct_stable_ids_and_a_warning() {
+    let repo = Repo::new();
+    let active = "docs/lld/active/LLD-101.md";
+    let draft = "docs/lld/drafts/spec-0101-readiness.md";
+    repo.write(active, "# active\n");
+    repo.write(draft, "# draft\n");
+    repo.write("docs/lld/LLD-102.md", "# unique\n");
+    repo.commit_all("two documents numbered 101");
+
+    let all = run(&options(repo.path(), Selection::All));
+    let (active_id, draft_id) = (suffixed("LLD-101", active), suffixed("LLD-101", draft));
+    assert_ne!(active_id, draft_id);
+    assert_eq!(
+        ids(&all),
+        [
+            ("LLD-102", "docs/lld/LLD-102.md"),
+            (active_id.as_str(), active),
+            (draft_id.as_str(), draft),
+        ]
+    );
+    assert_eq!(
+        all.warnings,
+        [format!(
+            "2 documents share ID LLD-101: {active} → {active_id}, {draft} → {draft_id}"
+        )]
+    );
+
+    // Same IDs when only one of the two is selected: an ID does not depend on the selection.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(draft, "# draft\nrevised\n");
+    repo.commit_all("revise the draft");
+    let d = since(repo.path(), "main");
+    assert_eq!(ids(&d), [(draft_id.as_str(), draft)]);
+    assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+    assert!(d.warnings[0].contains(active) && d.warnings[0].contains(&active_id));
+}
+
+#[test]
+fn duplicate_ids_stay_within_64_bytes() {
+    let repo = Repo::new();
+    let stem = "a".repeat(58);
+    repo.write(&format!("docs/issues/{stem}.md"), "# one\n");
+    repo.write(&format!("ideas/active/{stem}.md"), "# two\n");
+    repo.commit_all("same long stem twice");
+    let d = run(&options(repo.path(), Selection::All));
+    assert_eq!(d.items.len(), 2);
+    assert_ne!(d.items[0].id, d.items[1].id);
+    for item in &d.items {
+        assert!(is_valid_id(&item.id), "{}", item.id);
+        assert_eq!(item.id.len(), 64, "{}", item.id);
+    }
+}
+
+#[test]
+fn all_selects_every_document_in_head() {
+    let repo = repo_with_feature_branch();
+    repo.write("ideas/active/fast-start.md", "# idea\n");
+    repo.write("ideas/active/nested/too-deep.md", "`*` does not cross `/`\n");
+    repo.write("ideas/archive/old.md", "# not active\n");
+    repo.write("docs/other.md", "# no workflow\n");
+    repo.commit_all("more");
+    // A new file in the work tree is not in HEAD.
+    repo.write("docs/lld/LLD-99.md", "# uncommitted\n");
+
+    let d = run(&options(repo.path(), Selection::All));
+    assert_eq!(
+        ids(&d),
+        [
+            ("LLD-1", "docs/lld/LLD-1-cache.md"),
+            ("LLD-2", "docs/lld/LLD-2.md"),
+            ("ISSUE-1", "docs/issues/ISSUE-1.md"),
+            ("ISSUE-fast-start", "ideas/active/fast-start.md"),
+        ]
+    );
+    let blob = rev_parse(&repo, repo.path(), "HEAD:ideas/active/fast-start.md");
+    assert_eq!(d.items[3].blob, blob);
+
+    let mut only = options(repo.path(), Selection::All);
+    only.only = Some(Issue);
+    assert_eq!(
+        paths(&run(&only)),
+        ["docs/issues/ISSUE-1.md", "ideas/active/fast-start.md"]
+    );
+}
+
+#[test]
+fn a_path_matching_both_workflows_takes_the_first_in_config_order() {
+    let repo = Repo::new();
+    repo.write("docs/issues/ISSUE-3.md", "# three\n");
+    repo.commit_all("base");
+    let broad = vec!["docs/**/*.md".to_string()];
+    let narrow = vec!["docs/issues/**/*.md".to_string()];
+
+    let mut opts = options(repo.path(), Selection::All);
+    opts.globs = vec![(Lld, broad.clone()), (Issue, narrow.clone())];
+    let d = run(&opts);
+    assert_eq!(ids(&d), [("LLD-3", "docs/issues/ISSUE-3.md")]);
+
+    opts.globs = vec![(Issue, narrow), (Lld, broad)];
+    let d = run(&opts);
+    assert_eq!(ids(&d), [("ISSUE-3", "docs/issues/ISSUE-3.md")]);
+}
+
+#[test]
+fn bad_glob_is_a_config_error() {
+    let repo = repo_with_feature_branch();
+    let mut opts = options(repo.path(), Selection::All);
+    opts.globs = vec![(Lld, vec!["docs/lld/[.md".to_string()])];
+    let e = run_err(&opts);
+    assert!(matches!(e, DiscoverError::BadGlob { .. }), "{e:?}");
+    assert!(e.to_string().contains("docs/lld/[.md"), "{e}");
+}
+
+#[test]
+fn explicit_paths_are_read_from_the_work_tree() {
+    let repo = repo_with_feature_branch();
+    repo.write("docs/lld/LLD-2.md", "# LLD 2\nunsaved edit\n");
+    repo.write("notes/lld-sketch.md", "# inferred from the name\n");
+    let sub = repo.path().join("docs/lld");
+    let absolute = repo.path().join("docs/issues/ISSUE-1.md");
+
+    let d = run(&options(
+        &sub,
+        Selection::Paths(vec![
+            "LLD-2.md".into(),
+            "./LLD-2.md".into(),
+            absolute,
+            "../../notes/lld-sketch.md".into(),
+        ]),
+    ));
+    assert_eq!(
+        ids(&d),
+        [
+            ("LLD-2", "docs/lld/LLD-2.md"),
+            ("LLD-0", "notes/lld-sketch.md"),
+            ("ISSUE-1", "docs/issues/ISSUE-1.md"),
+        ]
+        .map(|(id, p)| if p.contains("notes") { ("LLD-sketch", p) } else { (id, p) })
+    );
+    for item in &d.items {
+        assert_eq!(item.source, ContentSource::Worktree);
+        let hashed = repo.git(&["hash-object", &item.path]).trim().to_string();
+        assert_eq!(item.blob, hashed, "{}", item.path);
+    }
+}
+
+#[test]
+fn explicit_paths_outside_the_repo_or_unknown_are_refused() {
+    let repo = repo_with_feature_branch();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("LLD-1.md"), "# not in the repo\n").unwrap();
+    repo.write("notes/plan.md", "# which workflow?\n");
+    let paths_opts = |p: PathBuf| options(repo.path(), Selection::Paths(vec![p]));
+
+    let e = run_err(&paths_opts(elsewhere.path().join("LLD-1.md")));
+    assert!(matches!(e, DiscoverError::PathOutsideRepo { .. }), "{e:?}");
+    let e = run_err(&paths_opts("../outside.md".into()));
+    assert!(matches!(e, DiscoverError::PathNotFound(_)), "{e:?}");
+    let e = run_err(&paths_opts("docs/lld/LLD-404.md".into()));
+    assert!(matches!(e, DiscoverError::PathNotFound(_)), "{e:?}");
+    assert!(e.to_string().contains("docs/lld/LLD-404.md"));
+    let e = run_err(&paths_opts(".git/config".into()));
+    assert!(matches!(e, DiscoverError::PathOutsideRepo { .. }), "{e:?}");
+    let e = run_err(&paths_opts("docs/lld".into()));
+    assert!(matches!(e, DiscoverError::NotAFile(_)), "{e:?}");
+
+    let e = run_err(&paths_opts("notes/plan.md".into()));
+    assert!(matches!(e, DiscoverError::UnknownWorkflow(_)), "{e:?}");
+    assert!(e.to_string().contains("notes/plan.md"));
+    assert!(hint(&e).contains("--workflow"));
+
+    let mut opts = paths_opts("notes/plan.md".into());
+    opts.only = Some(Issue);
+    assert_eq!(ids(&run(&opts)), [("ISSUE-plan", "notes/plan.md")]);
+}
+
+#[test]
+fn workflow_flag_decides_how_an_explicit_path_is_reviewed() {
+    let repo = repo_with_feature_branch();
+    let mut opts = options(
+        repo.path(),
+        Selection::Paths(vec!["docs/issues/ISSUE-1.md".into()]),
+    );
+    opts.only = Some(Lld);
+    let d = run(&opts);
+    assert_eq!(ids(&d), [("LLD-1", "docs/issues/ISSUE-1.md")]);
+    assert!(d.warnings[0].contains("issue globs"), "{:?}", d.warnings);
+}
+
+#[test]
+fn workflow_filter_applies_to_ranges() {
+    let repo = repo_with_feature_branch();
+    repo.write("docs/lld/LLD-2.md", "# changed\n");
+    repo.write("docs/issues/ISSUE-1.md", "# changed\n");
+    repo.commit_all("both kinds");
+    let mut opts = options(repo.path(), Selection::Since("main".into()));
+    assert_eq!(paths(&run(&opts)).len(), 2);
+    opts.only = Some(Lld);
+    assert_eq!(paths(&run(&opts)), ["docs/lld/LLD-2.md"]);
+}
+
+/// Builds `main` with `docs` documents and `feature` with `commits` commits on top, each
+/// editing one document, through `git fast-import` (seconds instead of minutes).
+fn big_history(repo: &Repo, docs: usize, commits: usize) {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let mut mark = 0;
+    let mut commit = |s: &mut String, branch: &str, msg: &str, body: &str, parent: Option<usize>| {
+        mark += 1;
+        let _ = write!(
+            s,
+            "commit refs/heads/{branch}\nmark :{mark}\n\
+             committer Test <test@example.com> 1767225600 +0000\n\
+             data {}\n{msg}\n",
+            msg.len()
+        );
+        if let Some(p) = parent {
+            let _ = writeln!(s, "from :{p}");
+        }
+        s.push_str(body);
+        s.push('\n');
+        mark
+    };
+    let mut base = String::new();
+    for i in 0..docs {
+        let text = format!("# LLD {i}\n");
+        let _ = write!(
+            base,
+            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
+            i / 100,
+            text.len()
+        );
+        let code = format!("// {i}\n");
+        let _ = write!(
+            base,
+            "M 100644 inline src/m{:03}/f{i}.rs\ndata {}\n{code}\n",
+            i / 100,
+            code.len()
+        );
+    }
+    let root = commit(&mut s, "main", "base", &base, None);
+    let mut parent = root;
+    for c in 0..commits {
+        let i = c % docs;
+        let text = format!("# LLD {i}\nrevision {c}\n");
+        let body = format!(
+            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
+            i / 100,
+            text.len()
+        );
+        parent = commit(&mut s, "feature", &format!("c{c}"), &body, Some(parent));
+    }
+    let mut cmd = Command::new("git");
+    cmd.args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(Stdio::piped());
+    hermetic_env(&mut cmd, &repo.home());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(s.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git(&["checkout", "-q", "-f", "feature"]);
+}
+
+/// 10,000 commits touching 5,000 documents: discovery is one tree diff, so it must cost
+/// about what `git diff --name-only` costs, not a walk over the commits.
+#[test]
+#[ignore = "builds a 10,000-commit history; run with --ignored"]
+fn a_long_range_costs_about_one_tree_diff() {
+    let repo = Repo::new();
+    big_history(&repo, 5_000, 10_000);
+
+    let started = Instant::now();
+    let names = repo.git(&["diff", "--name-only", "main...HEAD"]);
+    let git_time = started.elapsed();
+    assert_eq!(names.lines().count(), 5_000);
+
+    let started = Instant::now();
+    let d = since(repo.path(), "main");
+    let ours = started.elapsed();
+    assert_eq!(d.items.len(), 5_000);
+    eprintln!("git diff --name-only: {git_time:?}; discover: {ours:?}");
+    assert!(
+        ours < git_time * 5 + Duration::from_millis(500),
+        "discover took {ours:?}, git diff {git_time:?}"
+    );
+}
