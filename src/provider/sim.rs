@@ -14,6 +14,10 @@ use crate::config::SimConfig;
 use crate::coordinator::secret::Secret;
 use crate::discover::WorkflowKind;
 
+/// A document containing this text makes the sim provider fail its request (for tests and demos
+/// of failure isolation).
+pub const FAIL_MARKER: &str = "<!-- parwf-sim: fail -->";
+
 /// The sim provider and its per-key quota windows.
 #[derive(Debug)]
 pub struct Sim {
@@ -51,6 +55,11 @@ impl Sim {
         self.take_quota(key.label())?;
         self.calls.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(self.latency_for(&req.document)).await;
+        if req.document.contains(FAIL_MARKER) {
+            return Err(ProviderError::Fatal(
+                "sim: simulated provider failure (the document asks for one)".into(),
+            ));
+        }
         Ok(match req.task {
             Task::Review(kind) => review(kind, &req.document),
             Task::Draft(kind) => draft(kind, &req.document),
