@@ -69,7 +69,7 @@ pub struct RunArgs {
     pub workflow: Option<WorkflowArg>,
 
     /// Workflows run at once (default from config `parallel`, 3; capped by `max_parallel`).
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true)]
     pub parallel: Option<i64>,
 
     /// List what would run (ID, workflow, path, state) and exit: no network, no writes.

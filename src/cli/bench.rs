@@ -30,7 +30,11 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
         efficiency(if args.quick { 30 } else { 100 })?;
     }
     if want("discovery") {
-        let (commits, docs) = if args.quick { (2_000, 1_000) } else { (10_000, 5_000) };
+        let (commits, docs) = if args.quick {
+            (2_000, 1_000)
+        } else {
+            (10_000, 5_000)
+        };
         discovery(commits, docs)?;
     }
     Ok(exit::OK)
@@ -38,7 +42,10 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
 
 /// A repo whose branch adds `n` documents (the demo fixtures, renumbered) on top of `main`.
 fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
-    let dir = tempfile::Builder::new().prefix("parwf-bench-").tempdir().map_err(io)?;
+    let dir = tempfile::Builder::new()
+        .prefix("parwf-bench-")
+        .tempdir()
+        .map_err(io)?;
     let lld: Vec<&str> = DEMO_FILES
         .iter()
         .filter(|(t, p, _)| *t == "branch" && p.starts_with("docs/lld/"))
@@ -46,7 +53,10 @@ fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
         .collect();
     let mut files = Vec::new();
     for i in 0..n {
-        files.push((format!("docs/lld/LLD-{:04}-bench.md", i + 1), lld[i % lld.len()].to_string()));
+        files.push((
+            format!("docs/lld/LLD-{:04}-bench.md", i + 1),
+            lld[i % lld.len()].to_string(),
+        ));
     }
     git_import(dir.path(), &[], &files)?;
     Ok(dir)
@@ -107,7 +117,10 @@ fn efficiency(n: usize) -> Result<(), Error> {
 }
 
 fn discovery(commits: usize, docs: usize) -> Result<(), Error> {
-    let dir = tempfile::Builder::new().prefix("parwf-bench-").tempdir().map_err(io)?;
+    let dir = tempfile::Builder::new()
+        .prefix("parwf-bench-")
+        .tempdir()
+        .map_err(io)?;
     let t0 = Instant::now();
     let base: Vec<(String, String)> = (0..docs)
         .map(|i| {
@@ -175,7 +188,11 @@ fn median(mut f: impl FnMut() -> std::io::Result<()>) -> Result<Duration, Error>
 /// Builds a repo with `git fast-import`: one commit of `base` on `main` plus the first half of
 /// `edits` (one commit each), then the second half on branch `feature` (checked out).
 /// With no `base`, `main` gets a README and every edit goes on the branch in one commit.
-fn git_import(dir: &Path, base: &[(String, String)], edits: &[(String, String)]) -> Result<(), Error> {
+fn git_import(
+    dir: &Path,
+    base: &[(String, String)],
+    edits: &[(String, String)],
+) -> Result<(), Error> {
     let git = |args: &[&str]| -> Result<(), Error> {
         let ok = Command::new("git")
             .args(args)
@@ -186,7 +203,8 @@ fn git_import(dir: &Path, base: &[(String, String)], edits: &[(String, String)])
             .status()
             .map_err(io)?
             .success();
-        ok.then_some(()).ok_or_else(|| io(format!("git {args:?} failed")))
+        ok.then_some(())
+            .ok_or_else(|| io(format!("git {args:?} failed")))
     };
     git(&["init", "-q", "-b", "main"])?;
     let mut s = String::new();
@@ -201,11 +219,19 @@ fn git_import(dir: &Path, base: &[(String, String)], edits: &[(String, String)])
             s.push_str(&format!("from :{}\n", mark - 1));
         }
         for (path, text) in files {
-            s.push_str(&format!("M 100644 inline {path}\ndata {}\n{text}\n", text.len()));
+            s.push_str(&format!(
+                "M 100644 inline {path}\ndata {}\n{text}\n",
+                text.len()
+            ));
         }
     };
     if base.is_empty() {
-        commit(&mut s, "main", &[("README.md".into(), "bench\n".into())], true);
+        commit(
+            &mut s,
+            "main",
+            &[("README.md".into(), "bench\n".into())],
+            true,
+        );
         commit(&mut s, "feature", edits, false);
     } else {
         commit(&mut s, "main", base, true);

@@ -130,7 +130,11 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
 pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     let found = discover::discover(&plan.discover)?;
     let startup = Reporter::new(
-        if mode == Mode::Quiet { Mode::Quiet } else { Mode::Plain },
+        if mode == Mode::Quiet {
+            Mode::Quiet
+        } else {
+            Mode::Plain
+        },
         0,
     );
     for w in plan.warnings.iter().chain(&found.warnings) {
@@ -143,8 +147,8 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         return Ok(RunOutput::Nothing);
     }
     let (reviewer, keys) = build_provider(&plan.config)?;
-    let prompts_dir = (!plan.config.prompts_dir.is_empty())
-        .then(|| found.workdir.join(&plan.config.prompts_dir));
+    let prompts_dir =
+        (!plan.config.prompts_dir.is_empty()).then(|| found.workdir.join(&plan.config.prompts_dir));
     let prompts = Prompts::load(prompts_dir.as_deref()).map_err(|e| {
         Error::usage(
             format!("cannot read prompts_dir: {e}"),

@@ -147,7 +147,11 @@ fn renames_are_followed_and_deletions_ignored() {
     repo.git(&["checkout", "-q", "-b", "feature"]);
     // A pure rename, a rename with an edit, and two deletions.
     std::fs::create_dir_all(repo.path().join("docs/lld/archive")).unwrap();
-    repo.git(&["mv", "docs/lld/LLD-5-old-name.md", "docs/lld/archive/LLD-5.md"]);
+    repo.git(&[
+        "mv",
+        "docs/lld/LLD-5-old-name.md",
+        "docs/lld/archive/LLD-5.md",
+    ]);
     repo.git(&["mv", "docs/lld/LLD-7.md", "docs/lld/LLD-7-final.md"]);
     repo.write(
         "docs/lld/LLD-7-final.md",
@@ -191,7 +195,14 @@ fn works_in_a_linked_worktree() {
     repo.git(&["checkout", "-q", "main"]);
     let outer = tempfile::tempdir().unwrap();
     let wt = outer.path().join("wt");
-    repo.git(&["worktree", "add", "-q", "-b", "wt-branch", wt.to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "wt-branch",
+        wt.to_str().unwrap(),
+    ]);
     std::fs::create_dir_all(wt.join("docs/issues")).unwrap();
     std::fs::write(wt.join("docs/issues/ISSUE-8.md"), "# eight\n").unwrap();
     repo.git_in(&wt, &["add", "-A"]);
@@ -240,7 +251,10 @@ fn paths_with_spaces_and_non_ascii() {
     ));
     assert_eq!(
         paths(&explicit),
-        ["docs/lld/LLD-8 design notes.md", "docs/issues/café/ISSUE-9 über.md"]
+        [
+            "docs/lld/LLD-8 design notes.md",
+            "docs/issues/café/ISSUE-9 über.md"
+        ]
     );
 }
 
@@ -257,8 +271,16 @@ fn non_utf8_paths_are_skipped_with_a_warning() {
     let d = since(repo.path(), "main");
     assert_eq!(paths(&d), ["docs/lld/LLD-13.md"]);
     assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
-    assert!(d.warnings[0].contains("not valid UTF-8"), "{:?}", d.warnings);
-    assert!(d.warnings[0].contains("docs/lld/LLD-12-"), "{:?}", d.warnings);
+    assert!(
+        d.warnings[0].contains("not valid UTF-8"),
+        "{:?}",
+        d.warnings
+    );
+    assert!(
+        d.warnings[0].contains("docs/lld/LLD-12-"),
+        "{:?}",
+        d.warnings
+    );
 
     let all = run(&options(repo.path(), Selection::All));
     assert!(!paths(&all).iter().any(|p| p.contains("LLD-12")));
@@ -273,7 +295,10 @@ fn include_worktree_adds_staged_and_unstaged_changes() {
     repo.commit_all("feature");
     // Unstaged edit of a document already in the range, unstaged edit of one outside it,
     // a staged new document, and a deleted one.
-    repo.write("docs/lld/LLD-1-cache.md", "# LLD 1\ncommitted\nand edited\n");
+    repo.write(
+        "docs/lld/LLD-1-cache.md",
+        "# LLD 1\ncommitted\nand edited\n",
+    );
     repo.write("docs/lld/LLD-2.md", "# LLD 2\nedited, not committed\n");
     repo.write("docs/issues/ISSUE-5.md", "# five\n");
     repo.git(&["add", "docs/issues/ISSUE-5.md"]);
@@ -394,9 +419,16 @@ fn bare_repository_is_refused() {
 fn unborn_head_needs_a_commit_unless_paths_are_given() {
     let repo = Repo::new();
     repo.write("docs/lld/LLD-1.md", "# one\n");
-    for selection in [Selection::Since("main".into()), Selection::All, Selection::Upstream] {
+    for selection in [
+        Selection::Since("main".into()),
+        Selection::All,
+        Selection::Upstream,
+    ] {
         let e = run_err(&options(repo.path(), selection.clone()));
-        assert!(matches!(e, DiscoverError::UnbornHead(_)), "{selection:?}: {e:?}");
+        assert!(
+            matches!(e, DiscoverError::UnbornHead(_)),
+            "{selection:?}: {e:?}"
+        );
         assert!(e.to_string().contains("main"), "{e}");
         assert!(hint(&e).contains("commit first"));
     }
@@ -410,12 +442,18 @@ fn unborn_head_needs_a_commit_unless_paths_are_given() {
 #[test]
 fn unknown_revision() {
     let repo = repo_with_feature_branch();
-    let e = run_err(&options(repo.path(), Selection::Since("no-such-branch".into())));
+    let e = run_err(&options(
+        repo.path(),
+        Selection::Since("no-such-branch".into()),
+    ));
     assert!(matches!(e, DiscoverError::UnknownRev(_)), "{e:?}");
     assert!(e.to_string().contains("no-such-branch"));
     assert!(hint(&e).contains("git fetch"));
 
-    let e = run_err(&options(repo.path(), Selection::Since("HEAD:README.md".into())));
+    let e = run_err(&options(
+        repo.path(),
+        Selection::Since("HEAD:README.md".into()),
+    ));
     assert!(matches!(e, DiscoverError::NotACommit(_)), "{e:?}");
 }
 
@@ -456,13 +494,19 @@ fn shallow_clone_without_merge_base_suggests_unshallow() {
     origin.commit_all("F");
     origin.git(&["checkout", "-q", "main"]);
     // With full history the two branches meet at A.
-    assert!(git_ok(&origin, origin.path(), &["merge-base", "main", "feature"]));
+    assert!(git_ok(
+        &origin,
+        origin.path(),
+        &["merge-base", "main", "feature"]
+    ));
 
     let dir = tempfile::tempdir().unwrap();
     let clone = dir.path().join("clone");
     let url = format!("file://{}", origin.path().display());
     let clone_str = clone.to_str().unwrap();
-    origin.git(&["clone", "-q", "--depth", "1", "--branch", "main", &url, clone_str]);
+    origin.git(&[
+        "clone", "-q", "--depth", "1", "--branch", "main", &url, clone_str,
+    ]);
     origin.git_in(
         &clone,
         &[
@@ -496,16 +540,32 @@ fn derive_id_table() {
         (Lld, "docs/lld/drafts/spec-0101-readiness.md", "LLD-101"),
         (Lld, "docs/lld/0000.md", "LLD-0"),
         (Lld, "docs/lld/v2.1-design.md", "LLD-2"),
-        (Lld, "docs/lld/00000000000000000000000000000000000000007.md", "LLD-7"),
+        (
+            Lld,
+            "docs/lld/00000000000000000000000000000000000000007.md",
+            "LLD-7",
+        ),
         (Issue, "docs/issues/17-login-fails.md", "ISSUE-17"),
         (Issue, "ideas/active/my idea!.md", "ISSUE-my-idea"),
-        (Issue, "ideas/active/--my--great__idea--.md", "ISSUE-my-great__idea"),
+        (
+            Issue,
+            "ideas/active/--my--great__idea--.md",
+            "ISSUE-my-great__idea",
+        ),
         (Issue, "ideas/active/naïve.md", "ISSUE-na-ve"),
         (Issue, "ideas/active/archive.tar.md", "ISSUE-archive-tar"),
         (Issue, "ideas/active/README", "ISSUE-README"),
         (Issue, "ideas/active/.hidden.md", "ISSUE-hidden"),
-        (Issue, &format!("ideas/active/{}.md", "a".repeat(58)), &format!("ISSUE-{}", "a".repeat(58))),
-        (Lld, &format!("docs/lld/{}.md", "9".repeat(60)), &format!("LLD-{}", "9".repeat(60))),
+        (
+            Issue,
+            &format!("ideas/active/{}.md", "a".repeat(58)),
+            &format!("ISSUE-{}", "a".repeat(58)),
+        ),
+        (
+            Lld,
+            &format!("docs/lld/{}.md", "9".repeat(60)),
+            &format!("LLD-{}", "9".repeat(60)),
+        ),
     ];
     for (kind, path, want) in table {
         let got = derive_id(kind, path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -623,7 +683,10 @@ fn duplicate_ids_stay_within_64_bytes() {
 fn all_selects_every_document_in_head() {
     let repo = repo_with_feature_branch();
     repo.write("ideas/active/fast-start.md", "# idea\n");
-    repo.write("ideas/active/nested/too-deep.md", "`*` does not cross `/`\n");
+    repo.write(
+        "ideas/active/nested/too-deep.md",
+        "`*` does not cross `/`\n",
+    );
     repo.write("ideas/archive/old.md", "# not active\n");
     repo.write("docs/other.md", "# no workflow\n");
     repo.commit_all("more");
@@ -776,22 +839,23 @@ fn big_history(repo: &Repo, docs: usize, commits: usize) {
     use std::fmt::Write as _;
     let mut s = String::new();
     let mut mark = 0;
-    let mut commit = |s: &mut String, branch: &str, msg: &str, body: &str, parent: Option<usize>| {
-        mark += 1;
-        let _ = write!(
-            s,
-            "commit refs/heads/{branch}\nmark :{mark}\n\
+    let mut commit =
+        |s: &mut String, branch: &str, msg: &str, body: &str, parent: Option<usize>| {
+            mark += 1;
+            let _ = write!(
+                s,
+                "commit refs/heads/{branch}\nmark :{mark}\n\
              committer Test <test@example.com> 1767225600 +0000\n\
              data {}\n{msg}\n",
-            msg.len()
-        );
-        if let Some(p) = parent {
-            let _ = writeln!(s, "from :{p}");
-        }
-        s.push_str(body);
-        s.push('\n');
-        mark
-    };
+                msg.len()
+            );
+            if let Some(p) = parent {
+                let _ = writeln!(s, "from :{p}");
+            }
+            s.push_str(body);
+            s.push('\n');
+            mark
+        };
     let mut base = String::new();
     for i in 0..docs {
         let text = format!("# LLD {i}\n");
@@ -828,12 +892,7 @@ fn big_history(repo: &Repo, docs: usize, commits: usize) {
     hermetic_env(&mut cmd, &repo.home());
     let mut child = cmd.spawn().unwrap();
     use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(s.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
     repo.git(&["checkout", "-q", "-f", "feature"]);
 }

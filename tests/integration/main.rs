@@ -2,4 +2,6 @@
 
 mod support;
 
+mod cli;
 mod discover;
+mod run;
