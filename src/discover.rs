@@ -232,6 +232,19 @@ impl DiscoverError {
     }
 }
 
+/// `s` with control characters (newline, NUL, …) escaped, so messages stay on one line.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A document selected for review, before its ID is assigned.
 struct Selected {
     kind: WorkflowKind,

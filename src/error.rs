@@ -1,5 +1,6 @@
 //! The one error type the CLI maps to exit codes, each with an optional hint.
 
+use crate::checkpoint::{LockError, StoreError};
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
 
@@ -23,6 +24,10 @@ pub enum Error {
     /// Bad flags or arguments.
     #[error("{msg}")]
     Usage { msg: String, hint: Option<String> },
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("{0}")]
     Io(String),
 }
@@ -39,8 +44,10 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Discover(_) | Error::Config(_) | Error::Usage { .. } => exit::USAGE,
-            Error::Io(_) => exit::WORKFLOW_ERROR,
+            Error::Discover(_) | Error::Config(_) | Error::Usage { .. } | Error::Lock(_) => {
+                exit::USAGE
+            }
+            Error::Store(_) | Error::Io(_) => exit::WORKFLOW_ERROR,
         }
     }
 
@@ -50,6 +57,11 @@ impl Error {
             Error::Discover(e) => e.hint(),
             Error::Config(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
+            Error::Lock(LockError::Busy { .. }) => Some(
+                "wait for it to finish (or stop it); its lock is released when it exits, even if it crashes".into(),
+            ),
+            Error::Lock(_) => None,
+            Error::Store(_) => Some("check permissions and free space under .git/parwf".into()),
             Error::Io(_) => None,
         }
     }

@@ -1,5 +1,6 @@
 //! parwf: run LLM governance reviews of design documents in parallel, from inside git.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod config;
 pub mod coordinator;
@@ -7,4 +8,5 @@ pub mod discover;
 pub mod error;
 pub mod provider;
 pub mod report;
+pub mod timefmt;
 pub mod workflow;

@@ -44,6 +44,12 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Documents with their latest verdict, resumable and failed items.
+    Status(StatusArgs),
+    /// Print the stored review of one document.
+    Show(ShowArgs),
+    /// Remove run logs and checkpoints older than N days.
+    Clean(CleanArgs),
     /// Write the man pages (parwf.1, git-parwf.1) into DIR.
     #[command(hide = true)]
     Man(ManArgs),
@@ -80,6 +86,14 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Run the drafter/reviewer loop (up to `max_iterations`) instead of a single review.
+    #[arg(long)]
+    pub revise: bool,
+
+    /// Ignore checkpoints (and cached verdicts): review everything selected from scratch.
+    #[arg(long)]
+    pub fresh: bool,
+
     /// Provider to use, overriding config `provider.kind` (e.g. `sim` to try offline).
     #[arg(long, value_name = "KIND")]
     pub provider: Option<String>,
@@ -102,6 +116,29 @@ pub enum Format {
     #[default]
     Human,
     Json,
+}
+
+/// `parwf status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `parwf show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A document ID (`LLD-42`) or path.
+    pub target: String,
+}
+
+/// `parwf clean`.
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Only remove what is older than this many days (default 0: all run logs, and checkpoints).
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub older_than: u64,
 }
 
 /// `parwf demo`.

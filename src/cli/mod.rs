@@ -6,6 +6,7 @@ mod config_cmd;
 mod demo;
 mod man;
 pub mod run;
+mod state_cmds;
 mod verdict_cmd;
 
 use std::io::IsTerminal;
@@ -72,6 +73,9 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
         Some(Command::Config(ConfigCommand::Show)) => config_cmd::show(process_inputs(&cwd)),
         Some(Command::Man(args)) => man::man(&args),
+        Some(Command::Status(args)) => state_cmds::status(&args, &cwd),
+        Some(Command::Show(args)) => state_cmds::show(&args, &cwd),
+        Some(Command::Clean(args)) => state_cmds::clean(&args, &cwd),
     }
 }
 

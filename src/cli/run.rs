@@ -7,6 +7,9 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::args::{Format, RunArgs, WorkflowArg};
+use crate::checkpoint::runlog::{new_run_id, RunLog};
+use crate::checkpoint::store::peek;
+use crate::checkpoint::{Layout, RunLock};
 use crate::config::{self, Config, ConfigInputs};
 use crate::coordinator::dispatch::run_pool;
 use crate::coordinator::keys::{CallError, Coordinator, Limits};
@@ -26,6 +29,12 @@ pub struct RunPlan {
     pub parallel: usize,
     pub dry_run: bool,
     pub format: Format,
+    /// Drafter/reviewer loop instead of one review.
+    pub revise: bool,
+    /// Ignore checkpoints.
+    pub fresh: bool,
+    /// Keep checkpoints and run logs under `.git/parwf` (off only for benchmarks).
+    pub keep_state: bool,
     pub warnings: Vec<String>,
 }
 
@@ -78,6 +87,9 @@ impl RunPlan {
             parallel: parallel as usize,
             dry_run: args.dry_run,
             format: args.format,
+            revise: args.revise,
+            fresh: args.fresh,
+            keep_state: true,
             warnings: loaded.warnings,
             config,
         })
@@ -140,26 +152,42 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     for w in plan.warnings.iter().chain(&found.warnings) {
         startup.print(&format!("warning: {w}"));
     }
+    let prompts = load_prompts(plan, &found)?;
+    let layout = Layout::new(&found.common_dir);
     if plan.dry_run {
-        return Ok(RunOutput::Listing(dry_run_listing(&found, plan.format)));
+        return Ok(RunOutput::Listing(dry_run_listing(
+            &found,
+            plan.format,
+            &layout,
+            &prompts.hash,
+        )));
     }
     if found.items.is_empty() {
         return Ok(RunOutput::Nothing);
     }
     let (reviewer, keys) = build_provider(&plan.config)?;
-    let prompts_dir =
-        (!plan.config.prompts_dir.is_empty()).then(|| found.workdir.join(&plan.config.prompts_dir));
-    let prompts = Prompts::load(prompts_dir.as_deref()).map_err(|e| {
-        Error::usage(
-            format!("cannot read prompts_dir: {e}"),
-            "prompts_dir holds lld-review.md, issue-review.md and drafter.md; unset it to use the built-in prompts",
-        )
-    })?;
+    let (lock, runlog) = if plan.keep_state {
+        let lock = RunLock::acquire(&layout.lock())?;
+        if let Some(previous) = &lock.stale {
+            startup.print(&format!(
+                "warning: the previous run ({previous}) did not finish cleanly; its checkpoints are resumed"
+            ));
+        }
+        let runlog = RunLog::create(&layout, &new_run_id())?;
+        (Some(lock), Some(Arc::new(runlog)))
+    } else {
+        (None, None)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Io(format!("cannot start the runtime: {e}")))?;
-    let summary = runtime.block_on(run_items(plan, found, reviewer, keys, prompts, mode));
+    let state = runlog.as_ref().map(|r| (layout.clone(), r.clone()));
+    let summary = runtime.block_on(run_items(plan, found, reviewer, keys, prompts, mode, state));
+    if let Some(runlog) = &runlog {
+        runlog.summary(&summary.to_json())?;
+    }
+    drop(lock);
     Ok(RunOutput::Reviewed(summary))
 }
 
@@ -170,10 +198,15 @@ async fn run_items(
     keys: Vec<Secret>,
     prompts: Prompts,
     mode: Mode,
+    state: Option<(Layout, Arc<RunLog>)>,
 ) -> Summary {
     let cfg = &plan.config;
     let total = found.items.len();
-    let reporter = Arc::new(Reporter::new(mode, total));
+    let mut reporter = Reporter::new(mode, total);
+    if let Some((_, runlog)) = &state {
+        reporter = reporter.with_runlog(runlog.clone());
+    }
+    let reporter = Arc::new(reporter);
     let cancel = CancellationToken::new();
     let signals = tokio::spawn(watch_signals(cancel.clone(), reporter.clone()));
     reporter.log(
@@ -202,10 +235,13 @@ async fn run_items(
         reporter: reporter.clone(),
         prompts,
         workdir: found.workdir.clone(),
-        revise: false,
+        revise: plan.revise,
         max_iterations: cfg.max_iterations,
         approve_without_blockers: cfg.approve_without_blockers,
         fail_on: cfg.fail_on.clone(),
+        layout: state.as_ref().map(|(l, _)| l.clone()),
+        runlog: state.map(|(_, r)| r),
+        fresh: plan.fresh,
     });
     let started = Instant::now();
     let items = found.items.clone();
@@ -246,6 +282,16 @@ async fn run_items(
         })
         .collect();
     let code = exit_code(&results, interrupted, fatal.as_ref());
+    let kept = results
+        .iter()
+        .filter(|r| matches!(r.state, ItemState::Interrupted | ItemState::Failed))
+        .count();
+    if kept > 0 && ctx.layout.is_some() {
+        reporter.log(
+            "PARWF",
+            &format!("{kept} item(s) kept in checkpoints under .git/parwf: run the same command again to resume"),
+        );
+    }
     let (limit_wait, overhead) = ctx.coordinator.times();
     Summary::new(
         provider_label,
@@ -357,7 +403,33 @@ fn build_provider(cfg: &Config) -> Result<(Provider, Vec<Secret>), Error> {
     }
 }
 
-fn dry_run_listing(found: &Discovery, format: Format) -> String {
+/// The prompts in use: built in, or from `prompts_dir`.
+fn load_prompts(plan: &RunPlan, found: &Discovery) -> Result<Prompts, Error> {
+    let dir =
+        (!plan.config.prompts_dir.is_empty()).then(|| found.workdir.join(&plan.config.prompts_dir));
+    Prompts::load(dir.as_deref()).map_err(|e| {
+        Error::usage(
+            format!("cannot read prompts_dir: {e}"),
+            "prompts_dir holds lld-review.md, issue-review.md and drafter.md; unset it to use the built-in prompts",
+        )
+    })
+}
+
+/// `pending`, or `resumable` when a checkpoint for this blob and these prompts exists.
+fn planned_state(layout: &Layout, item: &discover::Item, prompt_hash: &str) -> &'static str {
+    match peek(&layout.checkpoint(item.workflow.name(), &item.id)) {
+        Some(p) if p.header.blob == item.blob && p.header.prompt_hash == prompt_hash => "resumable",
+        _ => "pending",
+    }
+}
+
+fn dry_run_listing(
+    found: &Discovery,
+    format: Format,
+    layout: &Layout,
+    prompt_hash: &str,
+) -> String {
+    let state = |i: &discover::Item| planned_state(layout, i, prompt_hash);
     match format {
         Format::Json => {
             let items: Vec<serde_json::Value> = found
@@ -366,7 +438,7 @@ fn dry_run_listing(found: &Discovery, format: Format) -> String {
                 .map(|i| {
                     serde_json::json!({
                         "id": i.id, "workflow": i.workflow.name(), "path": i.path,
-                        "blob": i.blob, "state": "pending",
+                        "blob": i.blob, "state": state(i),
                     })
                 })
                 .collect();
@@ -394,7 +466,7 @@ fn dry_run_listing(found: &Discovery, format: Format) -> String {
                     "{:w$}  {:8}  {:9}  {}\n",
                     i.id,
                     i.workflow.name(),
-                    "pending",
+                    state(i),
                     i.path
                 ));
             }

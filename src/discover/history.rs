@@ -9,7 +9,7 @@ use git2::{
 };
 
 use super::paths::Matcher;
-use super::{ContentSource, DiscoverError, Selected, WorkflowKind};
+use super::{one_line, ContentSource, DiscoverError, Selected, WorkflowKind};
 
 pub(super) fn git(e: git2::Error) -> DiscoverError {
     DiscoverError::Git(e.message().to_string())
@@ -123,10 +123,8 @@ pub(super) fn changed_since(
 
     let mut selected = BTreeMap::new();
     for delta in diff.deltas() {
-        match delta.status() {
-            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange => {
-            }
-            _ => continue,
+        if !is_change(delta.status()) {
+            continue;
         }
         let file = delta.new_file();
         let Some((path, kind)) = document_path(file.path_bytes(), matcher, warnings) else {
@@ -144,6 +142,14 @@ pub(super) fn changed_since(
         selected.insert(path, Selected { kind, blob, source });
     }
     Ok(selected)
+}
+
+/// Statuses whose new side is content to review.
+fn is_change(status: Delta) -> bool {
+    matches!(
+        status,
+        Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+    )
 }
 
 fn diff_options() -> DiffOptions {
@@ -188,7 +194,10 @@ fn document_path(
         Err(_) => {
             let lossy = String::from_utf8_lossy(bytes?);
             if matcher.kind(&lossy).is_some() {
-                warnings.push(format!("skipping `{lossy}`: its path is not valid UTF-8"));
+                warnings.push(format!(
+                    "skipping `{}`: its path is not valid UTF-8",
+                    one_line(&lossy)
+                ));
             }
             None
         }
@@ -200,7 +209,10 @@ fn is_regular(mode: FileMode, path: &str, warnings: &mut Vec<String>) -> bool {
     match mode {
         FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => true,
         FileMode::Link => {
-            warnings.push(format!("skipping `{path}`: it is a symbolic link"));
+            warnings.push(format!(
+                "skipping `{}`: it is a symbolic link",
+                one_line(path)
+            ));
             false
         }
         _ => false,
@@ -253,7 +265,10 @@ pub(super) fn tree_documents(
                         continue;
                     };
                     if !utf8 {
-                        warnings.push(format!("skipping `{path}`: its path is not valid UTF-8"));
+                        warnings.push(format!(
+                            "skipping `{}`: its path is not valid UTF-8",
+                            one_line(&path)
+                        ));
                     } else if is_regular(filemode(entry.filemode()), &path, warnings) {
                         found.insert(path, (kind, entry.id()));
                     }
@@ -295,14 +310,12 @@ pub(super) fn overlay_worktree(
                 selected.remove(old);
             }
         }
-        if !matches!(
-            status,
-            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-        ) {
+        if !is_change(status) {
             if status == Delta::Conflicted {
                 let path = delta.new_file().path().map(|p| p.display().to_string());
                 if let Some(path) = path.filter(|p| matcher.kind(p).is_some()) {
-                    warnings.push(format!("skipping `{path}`: it has unresolved conflicts"));
+                    let shown = one_line(&path);
+                    warnings.push(format!("skipping `{shown}`: it has unresolved conflicts"));
                 }
             }
             continue;
@@ -314,7 +327,8 @@ pub(super) fn overlay_worktree(
         let full = workdir.join(&path);
         match std::fs::symlink_metadata(&full) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                warnings.push(format!("skipping `{path}`: it is a symbolic link"));
+                let shown = one_line(&path);
+                warnings.push(format!("skipping `{shown}`: it is a symbolic link"));
                 selected.remove(&path);
                 continue;
             }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use git2::Oid;
 use sha2::{Digest, Sha256};
 
-use super::{DiscoverError, Item, Selected, WorkflowKind};
+use super::{one_line, DiscoverError, Item, Selected, WorkflowKind};
 
 /// True when `id` matches `^[A-Za-z0-9_-]{1,64}$`, the shape every document ID has.
 pub fn is_valid_id(id: &str) -> bool {
@@ -24,7 +24,7 @@ const DUP_SUFFIX_LEN: usize = 6;
 pub fn derive_id(kind: WorkflowKind, path: &str) -> Result<String, DiscoverError> {
     let refuse = |reason: String| {
         Err(DiscoverError::BadId {
-            path: path.escape_debug().to_string(),
+            path: one_line(path),
             reason,
         })
     };

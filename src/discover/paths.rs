@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use git2::{ObjectType, Oid};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{ContentSource, DiscoverError, Selected, WorkflowKind};
+use super::{one_line, ContentSource, DiscoverError, Selected, WorkflowKind};
 
 /// Which workflow a repo-relative path belongs to, by the configured globs.
 pub(super) struct Matcher {
@@ -100,7 +100,7 @@ pub(super) fn explicit_paths(
         })?;
     let mut selected = BTreeMap::new();
     for given in paths {
-        let shown = given.display().to_string();
+        let shown = one_line(&given.display().to_string());
         let full = match cwd.join(given).canonicalize() {
             Ok(p) => p,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -141,7 +141,8 @@ pub(super) fn explicit_paths(
         let kind = match (only, by_glob) {
             (Some(only), Some(glob)) if only != glob => {
                 warnings.push(format!(
-                    "`{path}` matches the {} globs; reviewing it as {} because of --workflow",
+                    "`{}` matches the {} globs; reviewing it as {} because of --workflow",
+                    one_line(&path),
                     glob.name(),
                     only.name()
                 ));
@@ -150,7 +151,7 @@ pub(super) fn explicit_paths(
             (_, Some(glob)) => glob,
             (Some(only), None) => only,
             (None, None) if path.to_ascii_lowercase().contains("lld") => WorkflowKind::Lld,
-            (None, None) => return Err(DiscoverError::UnknownWorkflow(path)),
+            (None, None) => return Err(DiscoverError::UnknownWorkflow(one_line(&path))),
         };
         let blob = Oid::hash_file(ObjectType::Blob, &full).map_err(|e| {
             let message = e.message().to_string();

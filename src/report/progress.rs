@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::checkpoint::runlog::RunLog;
+
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -37,6 +39,8 @@ pub struct Reporter {
     overall: Option<ProgressBar>,
     lines: Mutex<HashMap<String, ProgressBar>>,
     plain: Mutex<()>,
+    /// Every prefixed line is also appended to the run's logs.
+    runlog: Option<std::sync::Arc<RunLog>>,
 }
 
 impl Reporter {
@@ -64,7 +68,14 @@ impl Reporter {
             overall,
             lines: Mutex::new(HashMap::new()),
             plain: Mutex::new(()),
+            runlog: None,
         }
+    }
+
+    /// Also append every prefixed line to `runlog`.
+    pub fn with_runlog(mut self, runlog: std::sync::Arc<RunLog>) -> Reporter {
+        self.runlog = Some(runlog);
+        self
     }
 
     /// A reporter that prints nothing.
@@ -74,6 +85,9 @@ impl Reporter {
 
     /// Prints `[PREFIX] msg`, one whole line per line of `msg`.
     pub fn log(&self, prefix: &str, msg: &str) {
+        if let Some(r) = &self.runlog {
+            r.line(prefix, msg);
+        }
         let text: String = msg
             .lines()
             .map(|l| format!("[{prefix}] {l}\n"))
@@ -113,6 +127,10 @@ impl Reporter {
                     bar
                 });
                 bar.set_message(step.to_string());
+                drop(lines);
+                if let Some(r) = &self.runlog {
+                    r.line(id, step);
+                }
             }
             _ => self.log(id, step),
         }

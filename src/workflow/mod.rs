@@ -1,6 +1,8 @@
 //! One item's workflow: read the document, review it (and with `--revise`, loop drafter →
-//! reviewer), decide the verdict.
+//! reviewer), decide the verdict. Every LLM step goes through a [`Journal`] that checkpoints it,
+//! so a rerun replays completed steps instead of calling the LLM again.
 
+mod journal;
 pub mod prompts;
 pub mod verdict;
 
@@ -8,11 +10,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::checkpoint::runlog::RunLog;
+use crate::checkpoint::store::Header;
+use crate::checkpoint::Layout;
 use crate::coordinator::keys::{CallError, Coordinator};
 use crate::discover::{ContentSource, Item};
 use crate::provider::{Provider, Request, Task};
 use crate::report::progress::Reporter;
 use crate::report::summary::{ItemResult, ItemState};
+use journal::Journal;
 use prompts::Prompts;
 use verdict::Verdict;
 
@@ -27,6 +33,11 @@ pub struct Ctx {
     pub max_iterations: u32,
     pub approve_without_blockers: bool,
     pub fail_on: Vec<String>,
+    /// Where checkpoints live; `None` runs without them (benchmarks).
+    pub layout: Option<Layout>,
+    pub runlog: Option<Arc<RunLog>>,
+    /// Discard existing checkpoints (`--fresh`).
+    pub fresh: bool,
 }
 
 /// An item's result plus the texts the write-back needs.
@@ -61,51 +72,86 @@ pub fn read_document(workdir: &std::path::Path, item: &Item) -> Result<String, S
 /// Runs one item's workflow to a verdict or an error.
 pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
     let started = Instant::now();
-    let mut result = ItemResult {
-        id: item.id.clone(),
-        workflow: item.workflow.name().to_string(),
-        path: item.path.clone(),
-        blob: item.blob.clone(),
-        state: ItemState::Done,
-        verdict: None,
-        blocking: 0,
-        rule: None,
-        gate_failed: false,
-        error: None,
-        duration_ms: 0,
-        llm_calls: 0,
-    };
     let mut out = Outcome {
-        result: result.clone(),
+        result: ItemResult {
+            id: item.id.clone(),
+            workflow: item.workflow.name().to_string(),
+            path: item.path.clone(),
+            blob: item.blob.clone(),
+            state: ItemState::Done,
+            verdict: None,
+            blocking: 0,
+            rule: None,
+            gate_failed: false,
+            error: None,
+            duration_ms: 0,
+            llm_calls: 0,
+        },
         review: None,
         revised: None,
         fatal: None,
     };
-    let report = &ctx.reporter;
-    report.step(&item.id, "reading document");
-    let mut document = match read_document(&ctx.workdir, &item) {
-        Ok(d) => d,
+    ctx.reporter.step(&item.id, "reading document");
+    let header = Header {
+        id: item.id.clone(),
+        workflow: item.workflow.name().to_string(),
+        path: item.path.clone(),
+        blob: item.blob.clone(),
+        prompt_hash: ctx.prompts.hash.clone(),
+    };
+    let opened = read_document(&ctx.workdir, &item).and_then(|doc| {
+        Journal::open(&ctx, &header)
+            .map(|j| (doc, j))
+            .map_err(|e| e.to_string())
+    });
+    let (document, mut journal) = match opened {
+        Ok(x) => x,
         Err(e) => {
-            result.state = ItemState::Failed;
-            result.error = Some(e);
-            return finish(out, result, started, report);
+            out.result.state = ItemState::Failed;
+            out.result.error = Some(e);
+            return finish(out, started, &ctx, None);
         }
     };
+    if let Err(e) = review_loop(&item, &ctx, &mut journal, document, &mut out).await {
+        let fatal = matches!(e, CallError::Exhausted(_) | CallError::AllInvalid(_));
+        out.result.state = match e {
+            CallError::Cancelled | CallError::Exhausted(_) => ItemState::Interrupted,
+            _ => ItemState::Failed,
+        };
+        out.result.verdict = None;
+        out.result.gate_failed = false;
+        out.result.error = Some(e.to_string());
+        if fatal {
+            out.fatal = Some(e);
+        }
+    }
+    out.result.llm_calls = journal.calls();
+    finish(out, started, &ctx, Some(journal))
+}
+
+/// Review; with `--revise`, draft and review again until approved, stuck or out of iterations.
+async fn review_loop(
+    item: &Item,
+    ctx: &Ctx,
+    journal: &mut Journal,
+    mut document: String,
+    out: &mut Outcome,
+) -> Result<(), CallError> {
+    let result = &mut out.result;
     let mut previous_blockers: Option<Vec<String>> = None;
-    let mut iteration = 1;
+    let mut iteration: u32 = 1;
     loop {
-        report.step(&item.id, &format!("reviewing (iteration {iteration})"));
+        ctx.reporter
+            .step(&item.id, &format!("reviewing (iteration {iteration})"));
         let req = Request {
             task: Task::Review(item.workflow),
             prompt: ctx.prompts.review(item.workflow, &item.path, &document),
             document: document.clone(),
             findings: Vec::new(),
         };
-        let text = match ctx.coordinator.call(&ctx.reviewer, &req).await {
-            Ok((text, _key)) => text,
-            Err(e) => return fail(out, result, started, report, e),
-        };
-        result.llm_calls += 1;
+        let text = journal
+            .call(ctx, &item.id, "review", iteration, &req)
+            .await?;
         let review = verdict::parse(&text);
         out.review = Some(text);
         result.blocking = review.blocking;
@@ -129,24 +175,24 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         }
         if iteration >= ctx.max_iterations {
             result.verdict = Some(Verdict::Blocked.as_str().to_string());
-            result.rule = Some(format!("max_iterations ({}) reached", ctx.max_iterations));
+            result.rule = Some(format!(
+                "max_iterations ({}) reached without approval",
+                ctx.max_iterations
+            ));
             break;
         }
-        report.step(&item.id, &format!("drafting revision {iteration}"));
+        ctx.reporter
+            .step(&item.id, &format!("drafting revision {iteration}"));
         let req = Request {
             task: Task::Draft(item.workflow),
             prompt: ctx.prompts.draft(&item.path, &document, &blockers),
             document: document.clone(),
             findings: blockers.clone(),
         };
-        match ctx.coordinator.call(&ctx.reviewer, &req).await {
-            Ok((text, _key)) => {
-                result.llm_calls += 1;
-                document = text;
-                out.revised = Some(document.clone());
-            }
-            Err(e) => return fail(out, result, started, report, e),
-        }
+        document = journal
+            .call(ctx, &item.id, "draft", iteration, &req)
+            .await?;
+        out.revised = Some(document.clone());
         previous_blockers = Some(blockers);
         iteration += 1;
     }
@@ -154,7 +200,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         .verdict
         .as_ref()
         .is_some_and(|v| ctx.fail_on.iter().any(|f| f == v));
-    finish(out, result, started, report)
+    Ok(())
 }
 
 /// The verdict and the rule that decided it.
@@ -172,44 +218,29 @@ pub fn decide(review: &verdict::Review, approve_without_blockers: bool) -> (Verd
     }
 }
 
-fn fail(
-    out: Outcome,
-    mut result: ItemResult,
-    started: Instant,
-    report: &Reporter,
-    e: CallError,
-) -> Outcome {
-    let fatal = matches!(e, CallError::Exhausted(_) | CallError::AllInvalid(_));
-    result.state = match e {
-        CallError::Cancelled | CallError::Exhausted(_) => ItemState::Interrupted,
-        _ => ItemState::Failed,
-    };
-    result.verdict = None;
-    result.error = Some(e.to_string());
-    let mut out = finish(out, result, started, report);
-    if fatal {
-        out.fatal = Some(e);
-    }
-    out
-}
-
-fn finish(
-    mut out: Outcome,
-    mut result: ItemResult,
-    started: Instant,
-    report: &Reporter,
-) -> Outcome {
+fn finish(mut out: Outcome, started: Instant, ctx: &Ctx, journal: Option<Journal>) -> Outcome {
+    let result = &mut out.result;
     result.duration_ms = started.elapsed().as_millis() as u64;
+    if let Some(journal) = journal {
+        if let Some(warning) = journal.close(result) {
+            ctx.reporter.log(&result.id, &format!("warning: {warning}"));
+        }
+    }
+    if let (Some(runlog), Some(review)) = (&ctx.runlog, &out.review) {
+        let _ = runlog.review(&result.id, review);
+    }
     let msg = match (&result.verdict, &result.error) {
         (Some(v), _) => format!(
             "{v} ({} blocking) in {:.1}s",
             result.blocking,
             result.duration_ms as f64 / 1000.0
         ),
+        (None, Some(e)) if result.state == ItemState::Interrupted => {
+            format!("stopped ({e}); checkpoint kept")
+        }
         (None, Some(e)) => format!("error: {e}"),
         (None, None) => "finished".to_string(),
     };
-    report.done(&result.id, &msg);
-    out.result = result;
+    ctx.reporter.done(&result.id, &msg);
     out
 }

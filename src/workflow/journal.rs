@@ -1,0 +1,163 @@
+//! The checkpointed journal of one item's LLM steps: replays completed steps on resume, records
+//! new ones as they complete, and audits each.
+
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use super::Ctx;
+use crate::checkpoint::runlog::AuditEvent;
+use crate::checkpoint::store::{Checkpoint, Header, Step};
+use crate::checkpoint::StoreError;
+use crate::coordinator::keys::CallError;
+use crate::provider::Request;
+use crate::report::summary::{ItemResult, ItemState};
+
+/// An item's steps: those to replay and the checkpoint new ones go to.
+pub struct Journal {
+    checkpoint: Option<Checkpoint>,
+    replay: Vec<Step>,
+    next_seq: i64,
+    calls: u32,
+    /// A checkpoint write that failed: the run goes on, the item is then not resumable.
+    write_error: Option<String>,
+}
+
+fn event<'a>(id: &'a str, step: &'a Step, duration_ms: u64, resumed: bool) -> AuditEvent<'a> {
+    AuditEvent {
+        time: crate::timefmt::now_iso(),
+        id,
+        step: &step.kind,
+        iteration: step.iteration,
+        verdict: step.verdict.as_deref(),
+        duration_ms,
+        key: step.key.as_deref(),
+        resumed,
+    }
+}
+
+fn audit(ctx: &Ctx, event: AuditEvent<'_>) {
+    if let Some(runlog) = &ctx.runlog {
+        runlog.audit(&event);
+    }
+}
+
+fn input_hash(kind: &str, iteration: u32, prompt: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    h.update(iteration.to_le_bytes());
+    h.update(prompt.as_bytes());
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Journal {
+    /// Opens the item's checkpoint (or none when the run keeps no checkpoints).
+    pub fn open(ctx: &Ctx, header: &Header) -> Result<Journal, StoreError> {
+        let mut journal = Journal {
+            checkpoint: None,
+            replay: Vec::new(),
+            next_seq: 1,
+            calls: 0,
+            write_error: None,
+        };
+        let Some(layout) = &ctx.layout else {
+            return Ok(journal);
+        };
+        let path = layout.checkpoint(&header.workflow, &header.id);
+        let opened = Checkpoint::open(&path, header, ctx.fresh)?;
+        if let Some(note) = &opened.note {
+            ctx.reporter.log(&header.id, note);
+        }
+        if !opened.steps.is_empty() {
+            ctx.reporter.log(
+                &header.id,
+                &format!(
+                    "resuming from its checkpoint: {} step(s) already done",
+                    opened.steps.len()
+                ),
+            );
+        }
+        journal.checkpoint = Some(opened.checkpoint);
+        journal.replay = opened.steps;
+        Ok(journal)
+    }
+
+    /// LLM calls actually made in this run (replayed steps excluded).
+    pub fn calls(&self) -> u32 {
+        self.calls
+    }
+
+    /// Answers one step: from the checkpoint when it was completed before with the same input,
+    /// else through the coordinator, then checkpointed.
+    pub async fn call(
+        &mut self,
+        ctx: &Ctx,
+        id: &str,
+        kind: &str,
+        iteration: u32,
+        req: &Request,
+    ) -> Result<String, CallError> {
+        let hash = input_hash(kind, iteration, &req.prompt);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let index = (seq - 1) as usize;
+        match self.replay.get(index) {
+            Some(step) if step.kind == kind && step.input_hash == hash => {
+                audit(ctx, event(id, step, 0, true));
+                return Ok(step.output.clone());
+            }
+            // The history diverged from here: forget the rest.
+            Some(_) => self.replay.truncate(index),
+            None => {}
+        }
+        let started = Instant::now();
+        let (text, key) = ctx.coordinator.call(&ctx.reviewer, req).await?;
+        self.calls += 1;
+        let duration = started.elapsed().as_millis() as u64;
+        let verdict =
+            (kind == "review").then(|| super::verdict::parse(&text).verdict.as_str().to_string());
+        let step = Step {
+            seq,
+            kind: kind.to_string(),
+            iteration: i64::from(iteration),
+            input_hash: hash,
+            output: text.clone(),
+            verdict,
+            key: Some(key.clone()),
+            duration_ms: duration as i64,
+        };
+        if let Some(cp) = &mut self.checkpoint {
+            if let Err(e) = cp.record(&step) {
+                self.write_error.get_or_insert(e.to_string());
+            }
+        }
+        audit(ctx, event(id, &step, duration, false));
+        Ok(text)
+    }
+
+    /// Ends the item: a finished item's checkpoint is deleted, any other keeps it with its state.
+    /// Returns a warning when the checkpoint could not be kept faithfully.
+    pub fn close(self, result: &ItemResult) -> Option<String> {
+        let cp = self.checkpoint?;
+        let outcome = match result.state {
+            ItemState::Done => cp.remove(),
+            ItemState::Interrupted => {
+                let mut cp = cp;
+                cp.set_state("interrupted", result.error.as_deref())
+            }
+            _ => {
+                let mut cp = cp;
+                cp.set_state("failed", result.error.as_deref())
+            }
+        };
+        match (self.write_error, outcome) {
+            (Some(e), _) => Some(format!("checkpoint not fully written: {e}")),
+            (None, Err(e)) => Some(e.to_string()),
+            (None, Ok(())) => None,
+        }
+    }
+}
