@@ -313,3 +313,83 @@ fn run_logs_status_show_and_clean() {
     let out = repo.parwf(&["status"]);
     assert!(stdout(&out).contains("No reviews recorded"));
 }
+
+#[test]
+fn kill_9_loses_at_most_the_request_in_flight() {
+    let repo = repo_with(&revision_docs(3));
+    let args = ["--since", "main", "--revise", "-j", "3", "--format", "json"];
+    let mut child = spawn(&repo, &args, SLOW);
+    let _ = read_until(&mut child, "drafting revision 1");
+    signal(&child, "-KILL");
+    let _ = child.wait();
+    let first_calls = calls_in_run(&run_dirs(&repo)[0]);
+    let out = repo.parwf_in(repo.path(), &args, FAST);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let second_calls = calls_in_run(&run_dirs(&repo)[1]);
+    for call in &second_calls {
+        assert!(!first_calls.contains(call), "{call:?} was made twice");
+    }
+    // Every item needs review 1, draft 1, review 2: together the runs made each exactly once.
+    let mut all = [first_calls, second_calls].concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 9, "{all:?}");
+}
+
+#[test]
+fn changed_prompts_or_fresh_restart_and_say_why() {
+    let repo = repo_with(&revision_docs(1));
+    let args = ["--since", "main", "--revise", "--format", "json"];
+    let mut child = spawn(&repo, &args, SLOW);
+    let _ = read_until(&mut child, "drafting revision 1");
+    signal(&child, "-KILL");
+    let _ = child.wait();
+    // Different prompts: the checkpoint is for other prompts, so the item starts fresh.
+    repo.write("prompts/lld-review.md", "Review {path}:\n{document}\n");
+    let out = repo.parwf_in(
+        repo.path(),
+        &args,
+        &[FAST, &[("PARWF_PROMPTS_DIR", "prompts")]].concat(),
+    );
+    assert!(
+        stderr(&out).contains("the prompts changed since the checkpoint: starting fresh"),
+        "{}",
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["items"][0]["llm_calls"], 3);
+
+    let mut child = spawn(&repo, &args, SLOW);
+    let _ = read_until(&mut child, "drafting revision 1");
+    signal(&child, "-KILL");
+    let _ = child.wait();
+    let out = repo.parwf_in(repo.path(), &[&args[..], &["--fresh"]].concat(), FAST);
+    assert!(
+        stderr(&out).contains("--fresh: the checkpoint was discarded"),
+        "{}",
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["items"][0]["llm_calls"], 3);
+}
+
+#[test]
+fn linked_worktrees_share_one_parwf_dir() {
+    let repo = repo_with(&[("docs/lld/LLD-1-a.md".to_string(), GOOD_LLD)]);
+    let wt = repo.path().join("wt");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "other",
+        wt.to_str().expect("utf8"),
+    ]);
+    let out = repo.parwf_in(&wt, &["--since", "main"], FAST);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(repo.path().join(".git/parwf/runs").exists());
+    assert!(
+        !wt.join(".git").is_dir(),
+        "a linked worktree has a .git file, not a dir"
+    );
+}
