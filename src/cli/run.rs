@@ -416,8 +416,18 @@ fn load_prompts(plan: &RunPlan, found: &Discovery) -> Result<Prompts, Error> {
 }
 
 /// `pending`, or `resumable` when a checkpoint for this blob and these prompts exists.
-fn planned_state(layout: &Layout, item: &discover::Item, prompt_hash: &str) -> &'static str {
-    match peek(&layout.checkpoint(item.workflow.name(), &item.id)) {
+/// `existing` is the checkpoint directory's listing, read once: most items have none.
+fn planned_state(
+    layout: &Layout,
+    existing: &std::collections::HashSet<PathBuf>,
+    item: &discover::Item,
+    prompt_hash: &str,
+) -> &'static str {
+    let path = layout.checkpoint(item.workflow.name(), &item.id);
+    if !existing.contains(&path) {
+        return "pending";
+    }
+    match peek(&path) {
         Some(p) if p.header.blob == item.blob && p.header.prompt_hash == prompt_hash => "resumable",
         _ => "pending",
     }
@@ -429,20 +439,42 @@ fn dry_run_listing(
     layout: &Layout,
     prompt_hash: &str,
 ) -> String {
-    let state = |i: &discover::Item| planned_state(layout, i, prompt_hash);
+    let existing: std::collections::HashSet<PathBuf> = std::fs::read_dir(layout.checkpoints())
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    let state = |i: &discover::Item| planned_state(layout, &existing, i, prompt_hash);
     match format {
         Format::Json => {
-            let items: Vec<serde_json::Value> = found
+            #[derive(serde::Serialize)]
+            struct Planned<'a> {
+                id: &'a str,
+                workflow: &'a str,
+                path: &'a str,
+                blob: &'a str,
+                state: &'static str,
+            }
+            #[derive(serde::Serialize)]
+            struct Listing<'a> {
+                schema_version: u32,
+                dry_run: bool,
+                items: Vec<Planned<'a>>,
+            }
+            let items = found
                 .items
                 .iter()
-                .map(|i| {
-                    serde_json::json!({
-                        "id": i.id, "workflow": i.workflow.name(), "path": i.path,
-                        "blob": i.blob, "state": state(i),
-                    })
+                .map(|i| Planned {
+                    id: &i.id,
+                    workflow: i.workflow.name(),
+                    path: &i.path,
+                    blob: &i.blob,
+                    state: state(i),
                 })
                 .collect();
-            let doc = serde_json::json!({"schema_version": 1, "dry_run": true, "items": items});
+            let doc = Listing {
+                schema_version: 1,
+                dry_run: true,
+                items,
+            };
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -88,48 +88,56 @@ pub(super) fn assign_ids(
     in_head: &BTreeMap<String, (WorkflowKind, Oid)>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Item>, DiscoverError> {
-    // path → ID before de-duplication
-    let mut base: BTreeMap<String, String> = BTreeMap::new();
+    // Base ID of every selected document, then every path sharing one of those base IDs.
+    let mut base: BTreeMap<&str, String> = BTreeMap::new();
     for (path, s) in &selected {
-        base.insert(path.clone(), derive_id(s.kind, path)?);
+        base.insert(path, derive_id(s.kind, path)?);
+    }
+    let wanted: HashSet<&str> = base.values().map(String::as_str).collect();
+    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (path, id) in &base {
+        groups.entry(id.clone()).or_default().push(path);
     }
     for (path, &(kind, _)) in in_head {
-        if !base.contains_key(path) {
-            // An unselected document with an unusable name is not this run's problem.
-            if let Ok(id) = derive_id(kind, path) {
-                base.insert(path.clone(), id);
+        if base.contains_key(path.as_str()) {
+            continue;
+        }
+        // An unselected document with an unusable name is not this run's problem.
+        if let Ok(id) = derive_id(kind, path) {
+            if wanted.contains(id.as_str()) {
+                groups.entry(id).or_default().push(path);
             }
         }
     }
-    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (path, id) in &base {
-        groups.entry(id).or_default().push(path);
+    for paths in groups.values_mut() {
+        paths.sort_unstable();
     }
 
     // Lengthen the suffix in the (astronomically unlikely) case it collides with another ID.
     let mut len = DUP_SUFFIX_LEN;
     let ids = loop {
-        let ids: BTreeMap<&str, String> = base
-            .iter()
-            .map(|(path, id)| {
-                let shared = groups[id.as_str()].len() > 1;
-                let id = if shared {
+        let mut all: HashSet<String> = HashSet::new();
+        let mut unique = true;
+        let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+        for (id, paths) in &groups {
+            for path in paths {
+                let final_id = if paths.len() > 1 {
                     suffixed_id(id, path, len)
                 } else {
                     id.clone()
                 };
-                (path.as_str(), id)
-            })
-            .collect();
-        let mut seen = HashSet::new();
-        if ids.values().all(|id| seen.insert(id)) || len >= 32 {
+                unique &= all.insert(final_id.clone());
+                ids.insert(path, final_id);
+            }
+        }
+        if unique || len >= 32 {
             break ids;
         }
         len += 2;
     };
 
     for (id, paths) in &groups {
-        if paths.len() > 1 && paths.iter().any(|p| selected.contains_key(*p)) {
+        if paths.len() > 1 {
             let list: Vec<String> = paths.iter().map(|p| format!("{p} → {}", ids[p])).collect();
             warnings.push(format!(
                 "{} documents share ID {id}: {}",
@@ -139,10 +147,12 @@ pub(super) fn assign_ids(
         }
     }
 
+    let mut ids: BTreeMap<String, String> =
+        ids.into_iter().map(|(p, id)| (p.to_string(), id)).collect();
     Ok(selected
         .into_iter()
         .map(|(path, s)| Item {
-            id: ids[path.as_str()].clone(),
+            id: ids.remove(&path).unwrap_or_default(),
             workflow: s.kind,
             blob: s.blob.to_string(),
             source: s.source,
