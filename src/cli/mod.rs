@@ -11,7 +11,7 @@ mod verdict_cmd;
 
 use std::io::IsTerminal;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::config::ConfigInputs;
 use crate::error::{exit, Error};
@@ -20,7 +20,20 @@ use args::{Cli, Command, ConfigCommand};
 
 /// The process entry point shared by `parwf` and `git-parwf`; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    // Invoked by git as `git-parwf`: say `git parwf` in usage and errors.
+    let as_git = std::env::args_os()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_stem()
+                .map(|s| s.to_string_lossy().starts_with("git-parwf"))
+        })
+        .unwrap_or(false);
+    let command = Cli::command().bin_name(if as_git { "git parwf" } else { "parwf" });
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
