@@ -254,9 +254,6 @@ struct Selected {
 
 /// Finds the documents selected by `opts`.
 pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    // Objects come from the repo's own store: re-hashing each one on read (libgit2's default,
-    // not git's) doubles the cost of a discovery.
-    git2::opts::strict_hash_verification(false);
     let matcher = Matcher::new(&opts.globs)?;
     let repo = open_repo(&opts.cwd)?;
     let workdir = repo

@@ -46,6 +46,9 @@ pub fn main() -> i32 {
         }
     };
     init_tracing();
+    // Objects come from the repo's own store, as with git itself: re-hashing every object
+    // on read (libgit2's default) doubles the cost of discovery on big histories.
+    git2::opts::strict_hash_verification(false);
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

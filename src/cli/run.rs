@@ -242,6 +242,7 @@ async fn run_items(
         layout: state.as_ref().map(|(l, _)| l.clone()),
         runlog: state.map(|(_, r)| r),
         fresh: plan.fresh,
+        max_document_bytes: cfg.max_document_bytes,
     });
     let started = Instant::now();
     let items = found.items.clone();

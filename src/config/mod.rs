@@ -44,6 +44,7 @@ pub struct Config {
     pub approve_without_blockers: bool,
     pub prompts_dir: String,
     pub write: String,
+    pub max_document_bytes: u64,
     pub workflows: BTreeMap<String, WorkflowConfig>,
     pub provider: ProviderConfig,
     /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter`]).

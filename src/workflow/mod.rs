@@ -38,6 +38,8 @@ pub struct Ctx {
     pub runlog: Option<Arc<RunLog>>,
     /// Discard existing checkpoints (`--fresh`).
     pub fresh: bool,
+    /// Larger documents fail their item instead of being sent.
+    pub max_document_bytes: u64,
 }
 
 /// An item's result plus the texts the write-back needs.
@@ -52,20 +54,49 @@ pub struct Outcome {
     pub fatal: Option<CallError>,
 }
 
-/// Reads the text a workflow reviews.
-pub fn read_document(workdir: &std::path::Path, item: &Item) -> Result<String, String> {
+/// Reads the text a workflow reviews, refusing what no reviewer should be sent: more than
+/// `max_bytes`, binary content, or text that is not UTF-8.
+pub fn read_document(
+    workdir: &std::path::Path,
+    item: &Item,
+    max_bytes: u64,
+) -> Result<String, String> {
+    let too_big = |size: u64| {
+        format!(
+            "{} is {:.1} MB, above max_document_bytes ({:.1} MB): too big to review",
+            item.path,
+            size as f64 / 1e6,
+            max_bytes as f64 / 1e6
+        )
+    };
     let bytes = match item.source {
-        ContentSource::Worktree => std::fs::read(workdir.join(&item.path))
-            .map_err(|e| format!("cannot read {}: {e}", item.path))?,
+        ContentSource::Worktree => {
+            let path = workdir.join(&item.path);
+            let meta =
+                std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", item.path))?;
+            if meta.len() > max_bytes {
+                return Err(too_big(meta.len()));
+            }
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", item.path))?
+        }
         ContentSource::Head => {
             let repo = git2::Repository::open(workdir).map_err(|e| e.message().to_string())?;
             let oid = git2::Oid::from_str(&item.blob).map_err(|e| e.message().to_string())?;
             let blob = repo
                 .find_blob(oid)
                 .map_err(|e| format!("cannot read {} from git: {}", item.path, e.message()))?;
+            if blob.size() as u64 > max_bytes {
+                return Err(too_big(blob.size() as u64));
+            }
             blob.content().to_vec()
         }
     };
+    if bytes.contains(&0) {
+        return Err(format!(
+            "{} looks binary (it contains NUL bytes)",
+            item.path
+        ));
+    }
     String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", item.path))
 }
 
@@ -99,7 +130,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         blob: item.blob.clone(),
         prompt_hash: ctx.prompts.hash.clone(),
     };
-    let opened = read_document(&ctx.workdir, &item).and_then(|doc| {
+    let opened = read_document(&ctx.workdir, &item, ctx.max_document_bytes).and_then(|doc| {
         Journal::open(&ctx, &header)
             .map(|j| (doc, j))
             .map_err(|e| e.to_string())

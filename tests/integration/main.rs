@@ -4,5 +4,6 @@ mod support;
 
 mod cli;
 mod discover;
+mod hostile;
 mod resume;
 mod run;
