@@ -5,5 +5,6 @@ mod support;
 mod cli;
 mod discover;
 mod hostile;
+mod props;
 mod resume;
 mod run;
