@@ -37,6 +37,15 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
         };
         discovery(commits, docs)?;
     }
+    if want("scale") {
+        let (n, commits, docs) = if args.quick {
+            (200, 10_000, 4_000)
+        } else {
+            (1_000, 100_000, 20_000)
+        };
+        scale_run(n)?;
+        scale_discovery(commits, docs)?;
+    }
     Ok(exit::OK)
 }
 
@@ -173,6 +182,73 @@ fn discovery(commits: usize, docs: usize) -> Result<(), Error> {
             ours.as_secs_f64() * 1000.0,
             theirs.as_secs_f64() * 1000.0,
             ours.as_secs_f64() / theirs.as_secs_f64().max(1e-9)
+        );
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process so far (Linux), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn scale_run(n: usize) -> Result<(), Error> {
+    let repo = docs_repo(n)?;
+    let s = run_summary(&sim_plan(repo.path(), 10, 50, 10)?)?;
+    let eff = s.item_ms_total as f64 / (10.0 * s.wall_ms.max(1) as f64);
+    println!(
+        "(d) scale: {n} documents at --parallel 10, sim latency 50 ms: wall {:.2}s, efficiency {eff:.3} (target ≥ 0.95), coordinator overhead {:.3}% (target < 1%), peak RSS {} (target < 100 MB); progress shows at most 10 item lines",
+        s.wall_ms as f64 / 1000.0,
+        s.coordinator_overhead_pct,
+        peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.1} MB")),
+    );
+    Ok(())
+}
+
+fn scale_discovery(commits: usize, docs: usize) -> Result<(), Error> {
+    let dir = tempfile::Builder::new()
+        .prefix("parwf-bench-")
+        .tempdir()
+        .map_err(io)?;
+    let t0 = Instant::now();
+    let base: Vec<(String, String)> = (0..docs)
+        .map(|i| {
+            (
+                format!("docs/lld/d{:03}/LLD-{:05}-gen.md", i % 200, i + 1),
+                format!("# LLD {i}\n\n## Context\nGenerated document {i}.\n"),
+            )
+        })
+        .collect();
+    let edits: Vec<(String, String)> = (0..commits)
+        .map(|c| {
+            let i = (c * 7919) % docs;
+            (base[i].0.clone(), format!("{}\nEdit {c}.\n", base[i].1))
+        })
+        .collect();
+    git_import(dir.path(), &base, &edits)?;
+    let gen = t0.elapsed();
+    let exe = std::env::current_exe().map_err(io)?;
+    for since in ["main", "feature~100"] {
+        let t = Instant::now();
+        let out = Command::new(&exe)
+            .args(["--since", since, "--dry-run", "--format", "json"])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .output()
+            .map_err(io)?;
+        let took = t.elapsed();
+        let items = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["items"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        println!(
+            "(e) scale discovery: {commits} commits, {docs} documents (generated in {:.1}s), --since {since} --dry-run: {items} documents in {:.2}s",
+            gen.as_secs_f64(),
+            took.as_secs_f64()
         );
     }
     Ok(())

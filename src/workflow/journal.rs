@@ -23,6 +23,17 @@ pub struct Journal {
     write_error: Option<String>,
 }
 
+/// Runs file and SQLite I/O without stalling the runtime's other tasks (timers, other items):
+/// on the multi-threaded runtime the worker hands its queue to another thread first.
+pub(super) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 fn event<'a>(id: &'a str, step: &'a Step, duration_ms: u64, resumed: bool) -> AuditEvent<'a> {
     AuditEvent {
         time: crate::timefmt::now_iso(),
@@ -68,7 +79,7 @@ impl Journal {
             return Ok(journal);
         };
         let path = layout.checkpoint(&header.workflow, &header.id);
-        let opened = Checkpoint::open(&path, header, ctx.fresh)?;
+        let opened = blocking(|| Checkpoint::open(&path, header, ctx.fresh))?;
         if let Some(note) = &opened.note {
             ctx.reporter.log(&header.id, note);
         }
@@ -131,7 +142,7 @@ impl Journal {
             duration_ms: duration as i64,
         };
         if let Some(cp) = &mut self.checkpoint {
-            if let Err(e) = cp.record(&step) {
+            if let Err(e) = blocking(|| cp.record(&step)) {
                 self.write_error.get_or_insert(e.to_string());
             }
         }

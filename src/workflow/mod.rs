@@ -130,11 +130,12 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         blob: item.blob.clone(),
         prompt_hash: ctx.prompts.hash.clone(),
     };
-    let opened = read_document(&ctx.workdir, &item, ctx.max_document_bytes).and_then(|doc| {
-        Journal::open(&ctx, &header)
-            .map(|j| (doc, j))
-            .map_err(|e| e.to_string())
-    });
+    let opened = journal::blocking(|| read_document(&ctx.workdir, &item, ctx.max_document_bytes))
+        .and_then(|doc| {
+            Journal::open(&ctx, &header)
+                .map(|j| (doc, j))
+                .map_err(|e| e.to_string())
+        });
     let (document, mut journal) = match opened {
         Ok(x) => x,
         Err(e) => {
@@ -251,15 +252,16 @@ pub fn decide(review: &verdict::Review, approve_without_blockers: bool) -> (Verd
 
 fn finish(mut out: Outcome, started: Instant, ctx: &Ctx, journal: Option<Journal>) -> Outcome {
     let result = &mut out.result;
-    result.duration_ms = started.elapsed().as_millis() as u64;
     if let Some(journal) = journal {
-        if let Some(warning) = journal.close(result) {
+        if let Some(warning) = journal::blocking(|| journal.close(result)) {
             ctx.reporter.log(&result.id, &format!("warning: {warning}"));
         }
     }
     if let (Some(runlog), Some(review)) = (&ctx.runlog, &out.review) {
-        let _ = runlog.review(&result.id, review);
+        let _ = journal::blocking(|| runlog.review(&result.id, review));
     }
+    // Everything the item's worker did counts, bookkeeping included.
+    result.duration_ms = started.elapsed().as_millis() as u64;
     let msg = match (&result.verdict, &result.error) {
         (Some(v), _) => format!(
             "{v} ({} blocking) in {:.1}s",
