@@ -4,24 +4,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{hermetic_env, stderr, stdout, Repo};
+use crate::support::{hermetic_env, repo_with_branch, stderr, stdout, Repo};
 
 const NEEDS_REVISION: &str =
     "# Cache\n\n## Context\nWhy.\n\n## Design\nHow. Eviction: TBD\n\n## Risks\nSome.\n";
 const GOOD_LLD: &str =
     "# Cache\n\n## Context\nWhy.\n\n## Design\nHow.\n\n## Test Plan\nTests.\n\n## Risks\nSome.\n";
-
-fn repo_with(docs: &[(String, &str)]) -> Repo {
-    let repo = Repo::new();
-    repo.write("README.md", "x\n");
-    repo.commit_all("base");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    for (path, text) in docs {
-        repo.write(path, text);
-    }
-    repo.commit_all("docs");
-    repo
-}
 
 fn revision_docs(n: usize) -> Vec<(String, &'static str)> {
     (1..=n)
@@ -117,7 +105,7 @@ const FAST: &[(&str, &str)] = &[
 
 #[test]
 fn ctrl_c_exits_130_quickly_and_the_rerun_repeats_no_completed_call() {
-    let repo = repo_with(&revision_docs(4));
+    let repo = repo_with_branch(&revision_docs(4));
     let args = ["--since", "main", "--revise", "-j", "2", "--format", "json"];
     let mut child = spawn(&repo, &args, SLOW);
     // Once an item is drafting, its first review is checkpointed.
@@ -175,7 +163,7 @@ fn ctrl_c_exits_130_quickly_and_the_rerun_repeats_no_completed_call() {
 
 #[test]
 fn a_second_concurrent_run_fails_at_once_with_a_clear_message() {
-    let repo = repo_with(&revision_docs(2));
+    let repo = repo_with_branch(&revision_docs(2));
     let mut first = spawn(&repo, &["--since", "main", "-j", "1"], SLOW);
     let _ = read_until(&mut first, "reviewing");
     let started = Instant::now();
@@ -205,7 +193,7 @@ fn a_corrupt_checkpoint_is_moved_aside_and_only_its_item_starts_fresh() {
         ("docs/lld/LLD-1-a.md".to_string(), GOOD_LLD),
         ("docs/lld/LLD-2-b.md".to_string(), GOOD_LLD),
     ];
-    let repo = repo_with(&docs);
+    let repo = repo_with_branch(&docs);
     let dir = repo.path().join(".git/parwf/checkpoints");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("lld_LLD-1.db"), "garbage, not a database").expect("write");
@@ -232,7 +220,7 @@ fn revise_loop_approves_after_a_draft_and_stops_on_what_it_cannot_fix() {
         ("docs/lld/LLD-1-fixable.md".to_string(), NEEDS_REVISION),
         ("docs/lld/LLD-2-secret.md".to_string(), secret.as_str()),
     ];
-    let repo = repo_with(&docs);
+    let repo = repo_with_branch(&docs);
     let out = repo.parwf_in(
         repo.path(),
         &["--since", "main", "--revise", "--format", "json"],
@@ -274,7 +262,7 @@ fn run_logs_status_show_and_clean() {
         ("docs/lld/LLD-1-a.md".to_string(), GOOD_LLD),
         ("docs/lld/LLD-2-b.md".to_string(), NEEDS_REVISION),
     ];
-    let repo = repo_with(&docs);
+    let repo = repo_with_branch(&docs);
     let out = repo.parwf_in(repo.path(), &["--since", "main"], FAST);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let run = run_dirs(&repo).pop().expect("a run dir");
@@ -316,7 +304,7 @@ fn run_logs_status_show_and_clean() {
 
 #[test]
 fn kill_9_loses_at_most_the_request_in_flight() {
-    let repo = repo_with(&revision_docs(3));
+    let repo = repo_with_branch(&revision_docs(3));
     let args = ["--since", "main", "--revise", "-j", "3", "--format", "json"];
     let mut child = spawn(&repo, &args, SLOW);
     let _ = read_until(&mut child, "drafting revision 1");
@@ -338,7 +326,7 @@ fn kill_9_loses_at_most_the_request_in_flight() {
 
 #[test]
 fn changed_prompts_or_fresh_restart_and_say_why() {
-    let repo = repo_with(&revision_docs(1));
+    let repo = repo_with_branch(&revision_docs(1));
     let args = ["--since", "main", "--revise", "--format", "json"];
     let mut child = spawn(&repo, &args, SLOW);
     let _ = read_until(&mut child, "drafting revision 1");
@@ -375,7 +363,7 @@ fn changed_prompts_or_fresh_restart_and_say_why() {
 
 #[test]
 fn linked_worktrees_share_one_parwf_dir() {
-    let repo = repo_with(&[("docs/lld/LLD-1-a.md".to_string(), GOOD_LLD)]);
+    let repo = repo_with_branch(&[("docs/lld/LLD-1-a.md".to_string(), GOOD_LLD)]);
     let wt = repo.path().join("wt");
     repo.git(&[
         "worktree",

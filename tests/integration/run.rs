@@ -1,24 +1,11 @@
 //! The `run` command through the real binary: selection, bounds, output, isolation, exit codes.
 
-use crate::support::{stderr, stdout, Repo};
+use crate::support::{repo_with_branch, stderr, stdout, Repo};
 
 const GOOD_LLD: &str =
     "# Cache\n\n## Context\nWhy.\n\n## Design\nHow.\n\n## Test Plan\nTests.\n\n## Risks\nSome.\n";
 const GOOD_ISSUE: &str =
     "# Idea\n\n## Problem\nP.\n\n## Scope\nS.\n\n## Acceptance Criteria\nA.\n\n## Risks\nR.\n";
-
-/// A repo with a README on main and `docs` committed on branch `feature` (checked out).
-fn repo_with_branch(docs: &[(&str, &str)]) -> Repo {
-    let repo = Repo::new();
-    repo.write("README.md", "demo\n");
-    repo.commit_all("base");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    for (path, text) in docs {
-        repo.write(path, text);
-    }
-    repo.commit_all("docs");
-    repo
-}
 
 const FAST: &[(&str, &str)] = &[
     ("PARWF_PROVIDER__KIND", "sim"),

@@ -99,6 +99,19 @@ impl Repo {
     }
 }
 
+/// A repo with a README on `main` and `docs` committed on branch `feature` (checked out).
+pub fn repo_with_branch<P: AsRef<str>, T: AsRef<str>>(docs: &[(P, T)]) -> Repo {
+    let repo = Repo::new();
+    repo.write("README.md", "demo\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    for (path, text) in docs {
+        repo.write(path.as_ref(), text.as_ref());
+    }
+    repo.commit_all("docs");
+    repo
+}
+
 /// stdout of a finished command as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
