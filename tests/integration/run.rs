@@ -314,3 +314,43 @@ fn demo_documents_get_the_verdicts_the_fixtures_expect() {
         assert_eq!(item["blocking"].to_string(), cols[2], "{}", cols[0]);
     }
 }
+
+#[test]
+fn sim_quotas_answer_rate_limited_and_the_run_waits_instead_of_failing() {
+    let docs: Vec<(String, String)> = (1..=4)
+        .map(|i| (format!("docs/lld/LLD-{i}-doc.md"), GOOD_LLD.to_string()))
+        .collect();
+    let repo = repo_with_branch(&docs);
+    let env = [
+        FAST,
+        &[
+            ("PARWF_SIM__KEYS", "1"),
+            ("PARWF_SIM__REQUESTS_PER_WINDOW", "2"),
+            ("PARWF_SIM__WINDOW_S", "1"),
+        ],
+    ]
+    .concat();
+    let out = repo.parwf_in(
+        repo.path(),
+        &["--since", "main", "-j", "4", "--format", "json"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert!(v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|i| i["verdict"] == "APPROVED"));
+    assert!(
+        v["keys"][0]["rate_limited"].as_u64().unwrap_or(0) >= 1,
+        "{}",
+        v["keys"]
+    );
+    assert!(v["rate_limit_wait_ms"].as_u64().unwrap_or(0) > 0, "{v}");
+    assert!(
+        stderr(&out).contains("[COORDINATOR] key-1 rate limited"),
+        "{}",
+        stderr(&out)
+    );
+}
