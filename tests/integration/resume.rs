@@ -56,6 +56,11 @@ fn signal(child: &Child, sig: &str) {
 
 /// (id, step, iteration) of every LLM call made (not replayed) in a run's audit logs.
 fn calls_in_run(run_dir: &std::path::Path) -> Vec<(String, String, i64)> {
+    audited(run_dir, false)
+}
+
+/// (id, step, iteration) of the audit events with `resumed` = `resumed`.
+fn audited(run_dir: &std::path::Path, resumed: bool) -> Vec<(String, String, i64)> {
     let mut calls = Vec::new();
     for entry in std::fs::read_dir(run_dir).expect("run dir").flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
@@ -71,7 +76,7 @@ fn calls_in_run(run_dir: &std::path::Path) -> Vec<(String, String, i64)> {
                 v["key"].as_str().is_some_and(|k| k.starts_with("key-")),
                 "{v}"
             );
-            if v["resumed"] == false {
+            if v["resumed"] == resumed {
                 calls.push((
                     v["id"].as_str().unwrap_or_default().to_string(),
                     v["step"].as_str().unwrap_or_default().to_string(),
@@ -318,7 +323,16 @@ fn kill_9_loses_at_most_the_request_in_flight() {
         assert!(!first_calls.contains(call), "{call:?} was made twice");
     }
     // Every item needs review 1, draft 1, review 2: together the runs made each exactly once.
-    let mut all = [first_calls, second_calls].concat();
+    // (A kill between a step's checkpoint and its audit line leaves the step out of the first
+    // audit; the second run's replay of it is audited as resumed.)
+    let replayed = audited(&run_dirs(&repo)[1], true);
+    for call in &replayed {
+        assert!(
+            !second_calls.contains(call),
+            "{call:?} was replayed and made"
+        );
+    }
+    let mut all = [first_calls, second_calls, replayed].concat();
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 9, "{all:?}");
