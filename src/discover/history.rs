@@ -116,8 +116,19 @@ pub(super) fn changed_since(
         }
     })?;
     let base_tree = repo.find_commit(base).and_then(|c| c.tree()).map_err(git)?;
+    changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)
+}
+
+/// Documents added or modified from `base_tree` (`None`: the empty tree) to `head_tree`.
+pub(super) fn changed_between(
+    repo: &Repository,
+    base_tree: Option<&Tree<'_>>,
+    head_tree: &Tree<'_>,
+    matcher: &Matcher,
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<String, Selected>, DiscoverError> {
     let mut diff = repo
-        .diff_tree_to_tree(Some(&base_tree), Some(head_tree), Some(&mut diff_options()))
+        .diff_tree_to_tree(base_tree, Some(head_tree), Some(&mut diff_options()))
         .map_err(git)?;
     find_renames(&mut diff, matcher)?;
 
