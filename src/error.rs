@@ -2,6 +2,7 @@
 
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
+use crate::writeback::WriteError;
 
 /// Process exit codes (see README "Exit codes").
 pub mod exit {
@@ -20,6 +21,8 @@ pub enum Error {
     Discover(#[from] DiscoverError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// Bad flags or arguments.
     #[error("{msg}")]
     Usage { msg: String, hint: Option<String> },
@@ -40,7 +43,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Discover(_) | Error::Config(_) | Error::Usage { .. } => exit::USAGE,
-            Error::Io(_) => exit::WORKFLOW_ERROR,
+            Error::Write(e) if e.is_refusal() => exit::USAGE,
+            Error::Write(_) | Error::Io(_) => exit::WORKFLOW_ERROR,
         }
     }
 
@@ -50,6 +54,7 @@ impl Error {
             Error::Discover(e) => e.hint(),
             Error::Config(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
+            Error::Write(e) => e.hint(),
             Error::Io(_) => None,
         }
     }

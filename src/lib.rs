@@ -8,3 +8,4 @@ pub mod error;
 pub mod provider;
 pub mod report;
 pub mod workflow;
+pub mod writeback;

@@ -44,6 +44,8 @@ pub struct Config {
     pub approve_without_blockers: bool,
     pub prompts_dir: String,
     pub write: String,
+    /// Repo-relative directory for review files committed by `--write commit`; "" = none.
+    pub lineage_dir: String,
     pub workflows: BTreeMap<String, WorkflowConfig>,
     pub provider: ProviderConfig,
     /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter`]).
