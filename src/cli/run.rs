@@ -2,21 +2,25 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::args::{Format, RunArgs, WorkflowArg};
+use super::args::{Format, RunArgs, WorkflowArg, WriteArg};
+use super::run_git::{merge_results, GitSide};
 use crate::config::{self, Config, ConfigInputs};
 use crate::coordinator::dispatch::run_pool;
 use crate::coordinator::keys::{CallError, Coordinator, Limits};
 use crate::coordinator::secret::Secret;
-use crate::discover::{self, DiscoverOptions, Discovery, Selection, WorkflowKind};
+use crate::discover::{
+    self, partition::Partition, DiscoverOptions, Discovery, Selection, WorkflowKind,
+};
 use crate::error::{exit, Error};
 use crate::provider::{sim::Sim, Provider};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{ItemResult, ItemState, RunFigures, Summary};
 use crate::workflow::{self, prompts::Prompts, Ctx, Outcome};
+use crate::writeback::{WriteMode, WriteOptions};
 
 /// The validated form of a run's arguments and configuration.
 #[derive(Debug, Clone)]
@@ -27,6 +31,18 @@ pub struct RunPlan {
     pub dry_run: bool,
     pub format: Format,
     pub warnings: Vec<String>,
+    /// Drafter/reviewer loop (`--revise`).
+    pub revise: bool,
+    /// Ignore cached verdicts (`--fresh`).
+    pub fresh: bool,
+    /// Only this shard of the items (`--partition hash:M/N`).
+    pub partition: Option<Partition>,
+    /// Where results go (`--write`, config `write` and `lineage_dir`).
+    pub write: WriteOptions,
+    /// `$GITHUB_STEP_SUMMARY`, for `--format github` (the CLI reads the environment).
+    pub step_summary: Option<PathBuf>,
+    /// Stop the run like an interrupt after this long (the hook's `timeout_s`).
+    pub time_limit: Option<Duration>,
 }
 
 impl RunPlan {
@@ -37,6 +53,18 @@ impl RunPlan {
                 "provider.kind".into(),
                 toml::Value::String(kind.clone()),
                 "--provider".into(),
+            ));
+        }
+        if let Some(w) = args.write {
+            let name = match w {
+                WriteArg::Notes => "notes",
+                WriteArg::Commit => "commit",
+                WriteArg::None => "none",
+            };
+            inputs.flags.push((
+                "write".into(),
+                toml::Value::String(name.into()),
+                "--write".into(),
             ));
         }
         let loaded = config::load(&inputs)?;
@@ -63,6 +91,21 @@ impl RunPlan {
         } else {
             Selection::Upstream
         };
+        let partition = match &args.partition {
+            Some(spec) => Some(Partition::parse(spec).map_err(|e| {
+                Error::usage(
+                    format!("--partition {e}"),
+                    "use --partition hash:M/N with 1 ≤ M ≤ N (hash:1/4 … hash:4/4 in a 4-job matrix)",
+                )
+            })?),
+            None => None,
+        };
+        let write = WriteOptions {
+            mode: WriteMode::parse(&config.write).unwrap_or(WriteMode::Notes),
+            lineage_dir: config.lineage_dir.clone(),
+            in_hook: false,
+            identity: None,
+        };
         let only = args.workflow.map(|w| match w {
             WorkflowArg::Lld => WorkflowKind::Lld,
             WorkflowArg::Issue => WorkflowKind::Issue,
@@ -80,13 +123,20 @@ impl RunPlan {
             format: args.format,
             warnings: loaded.warnings,
             config,
+            revise: args.revise,
+            fresh: args.fresh,
+            partition,
+            write,
+            step_summary: None,
+            time_limit: None,
         })
     }
 }
 
 /// Runs the `run` command.
 pub fn run(args: &RunArgs, cwd: &Path, inputs: ConfigInputs, mode: Mode) -> Result<i32, Error> {
-    let plan = RunPlan::new(args, cwd, inputs)?;
+    let mut plan = RunPlan::new(args, cwd, inputs)?;
+    super::output::from_environment(&mut plan);
     execute(&plan, mode)
 }
 
@@ -113,6 +163,9 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
                 Format::Human => {
                     println!("Nothing to review: no changed documents match the workflow globs.")
                 }
+                Format::Github | Format::Markdown => {
+                    super::output::print_pr(plan, &empty_summary(plan))
+                }
             }
             Ok(exit::OK)
         }
@@ -120,6 +173,7 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
             match plan.format {
                 Format::Human => print!("{}", summary.to_human()),
                 Format::Json => println!("{}", summary.to_json()),
+                Format::Github | Format::Markdown => super::output::print_pr(plan, &summary),
             }
             Ok(summary.exit_code)
         }
@@ -128,7 +182,7 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
 
 /// Executes a plan: discovery, then the pool (unless dry run).
 pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
-    let found = discover::discover(&plan.discover)?;
+    let mut found = discover::discover(&plan.discover)?;
     let startup = Reporter::new(
         if mode == Mode::Quiet {
             Mode::Quiet
@@ -140,13 +194,6 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     for w in plan.warnings.iter().chain(&found.warnings) {
         startup.print(&format!("warning: {w}"));
     }
-    if plan.dry_run {
-        return Ok(RunOutput::Listing(dry_run_listing(&found, plan.format)));
-    }
-    if found.items.is_empty() {
-        return Ok(RunOutput::Nothing);
-    }
-    let (reviewer, keys) = build_provider(&plan.config)?;
     let prompts_dir =
         (!plan.config.prompts_dir.is_empty()).then(|| found.workdir.join(&plan.config.prompts_dir));
     let prompts = Prompts::load(prompts_dir.as_deref()).map_err(|e| {
@@ -155,11 +202,39 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
             "prompts_dir holds lld-review.md, issue-review.md and drafter.md; unset it to use the built-in prompts",
         )
     })?;
+    let mut git_side = GitSide::before(plan, &mut found, &prompts)?;
+    if plan.dry_run {
+        let listing = dry_run_listing(&found, plan.format, |i| git_side.state(i));
+        return Ok(RunOutput::Listing(listing));
+    }
+    if found.items.is_empty() {
+        return Ok(RunOutput::Nothing);
+    }
+    git_side.preflight(plan, &found)?;
+    let (cached, reviews) = git_side.take_cached(&mut found);
+    if found.items.is_empty() {
+        // Every verdict is cached: no provider, no runtime.
+        let code = exit_code(&cached, false, None);
+        let label = crate::writeback::model_label(&plan.config.provider);
+        let mut summary = Summary::new(label, plan.parallel, cached, RunFigures::default(), code);
+        git_side.after(plan, &found, &mut summary, reviews, &[], &startup);
+        return Ok(RunOutput::Reviewed(summary));
+    }
+    let (reviewer, keys) = build_provider(&plan.config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Io(format!("cannot start the runtime: {e}")))?;
-    let summary = runtime.block_on(run_items(plan, found, reviewer, keys, prompts, mode));
+    let (mut summary, outcomes) = runtime.block_on(run_items(
+        plan,
+        found.clone(),
+        reviewer,
+        keys,
+        prompts,
+        mode,
+        cached,
+    ));
+    git_side.after(plan, &found, &mut summary, reviews, &outcomes, &startup);
     Ok(RunOutput::Reviewed(summary))
 }
 
@@ -170,12 +245,25 @@ async fn run_items(
     keys: Vec<Secret>,
     prompts: Prompts,
     mode: Mode,
-) -> Summary {
+    cached: Vec<ItemResult>,
+) -> (Summary, Vec<Outcome>) {
     let cfg = &plan.config;
     let total = found.items.len();
     let reporter = Arc::new(Reporter::new(mode, total));
     let cancel = CancellationToken::new();
     let signals = tokio::spawn(watch_signals(cancel.clone(), reporter.clone()));
+    if let Some(limit) = plan.time_limit {
+        let cancel = cancel.clone();
+        let reporter = reporter.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(limit).await;
+            reporter.log(
+                "PARWF",
+                &format!("time limit of {}s reached: stopping", limit.as_secs()),
+            );
+            cancel.cancel();
+        });
+    }
     reporter.log(
         "PARWF",
         &format!(
@@ -202,7 +290,7 @@ async fn run_items(
         reporter: reporter.clone(),
         prompts,
         workdir: found.workdir.clone(),
-        revise: false,
+        revise: plan.revise,
         max_iterations: cfg.max_iterations,
         approve_without_blockers: cfg.approve_without_blockers,
         fail_on: cfg.fail_on.clone(),
@@ -228,26 +316,28 @@ async fn run_items(
     reporter.finish();
     let interrupted = cancel.is_cancelled();
     let mut fatal: Option<CallError> = None;
-    let results: Vec<ItemResult> = found
+    let mut finished = Vec::new();
+    let mut results: Vec<ItemResult> = found
         .items
         .iter()
         .zip(outcomes)
         .map(|(item, out)| match out {
-            Some(Ok(Outcome {
-                result, fatal: f, ..
-            })) => {
+            Some(Ok(out)) => {
                 if fatal.is_none() {
-                    fatal = f;
+                    fatal = out.fatal.clone();
                 }
+                let result = out.result.clone();
+                finished.push(out);
                 result
             }
             Some(Err(msg)) => placeholder(item, ItemState::Failed, Some(msg)),
             None => placeholder(item, ItemState::NotStarted, None),
         })
         .collect();
+    merge_results(&mut results, cached);
     let code = exit_code(&results, interrupted, fatal.as_ref());
     let (limit_wait, overhead) = ctx.coordinator.times();
-    Summary::new(
+    let summary = Summary::new(
         provider_label,
         plan.parallel,
         results,
@@ -258,7 +348,8 @@ async fn run_items(
             keys: ctx.coordinator.key_stats(),
         },
         code,
-    )
+    );
+    (summary, finished)
 }
 
 fn placeholder(item: &discover::Item, state: ItemState, error: Option<String>) -> ItemResult {
@@ -287,7 +378,10 @@ fn exit_code(results: &[ItemResult], interrupted: bool, fatal: Option<&CallError
     }
     if interrupted {
         exit::INTERRUPTED
-    } else if results.iter().any(|r| r.state != ItemState::Done) {
+    } else if results
+        .iter()
+        .any(|r| !matches!(r.state, ItemState::Done | ItemState::Cached))
+    {
         exit::WORKFLOW_ERROR
     } else if results.iter().any(|r| r.gate_failed) {
         exit::GATE_FAILED
@@ -357,16 +451,21 @@ fn build_provider(cfg: &Config) -> Result<(Provider, Vec<Secret>), Error> {
     }
 }
 
-fn dry_run_listing(found: &Discovery, format: Format) -> String {
+fn dry_run_listing(
+    found: &Discovery,
+    format: Format,
+    state: impl Fn(usize) -> &'static str,
+) -> String {
     match format {
         Format::Json => {
             let items: Vec<serde_json::Value> = found
                 .items
                 .iter()
-                .map(|i| {
+                .enumerate()
+                .map(|(n, i)| {
                     serde_json::json!({
                         "id": i.id, "workflow": i.workflow.name(), "path": i.path,
-                        "blob": i.blob, "state": "pending",
+                        "blob": i.blob, "state": state(n),
                     })
                 })
                 .collect();
@@ -376,7 +475,7 @@ fn dry_run_listing(found: &Discovery, format: Format) -> String {
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
             )
         }
-        Format::Human => {
+        Format::Human | Format::Github | Format::Markdown => {
             if found.items.is_empty() {
                 return "Nothing to review: no changed documents match the workflow globs.\n"
                     .into();
@@ -389,18 +488,26 @@ fn dry_run_listing(found: &Discovery, format: Format) -> String {
                 .unwrap_or(2)
                 .max(2);
             let mut out = format!("{:w$}  {:8}  {:9}  PATH\n", "ID", "WORKFLOW", "STATE");
-            for i in &found.items {
+            for (n, i) in found.items.iter().enumerate() {
                 out.push_str(&format!(
                     "{:w$}  {:8}  {:9}  {}\n",
                     i.id,
                     i.workflow.name(),
-                    "pending",
+                    state(n),
                     i.path
                 ));
             }
+            let cached = (0..found.items.len())
+                .filter(|&n| state(n) == "cached")
+                .count();
             out.push_str(&format!(
-                "{} document(s) would be reviewed\n",
-                found.items.len()
+                "{} document(s) would be reviewed{}\n",
+                found.items.len() - cached,
+                if cached > 0 {
+                    format!(", {cached} cached (verdict notes for the same content)")
+                } else {
+                    String::new()
+                }
             ));
             out
         }
