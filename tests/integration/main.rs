@@ -4,4 +4,6 @@ mod support;
 
 mod cli;
 mod discover;
+mod hook;
 mod run;
+mod writeback;
