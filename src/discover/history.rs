@@ -127,6 +127,25 @@ pub(super) fn changed_between(
     matcher: &Matcher,
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<String, Selected>, DiscoverError> {
+    // Documents live under the globs' roots: when none of those subtrees differs, nothing
+    // changed. libgit2's diff would still read every tree on both sides, which is most of
+    // the cost of a push that touches no document.
+    if let Some(base) = base_tree {
+        let subtree = |tree: &Tree<'_>, root: &str| {
+            if root.is_empty() {
+                Some(tree.id())
+            } else {
+                tree.get_path(Path::new(root)).ok().map(|e| e.id())
+            }
+        };
+        if matcher
+            .roots
+            .iter()
+            .all(|r| subtree(base, r) == subtree(head_tree, r))
+        {
+            return Ok(BTreeMap::new());
+        }
+    }
     let mut diff = repo
         .diff_tree_to_tree(base_tree, Some(head_tree), Some(&mut diff_options()))
         .map_err(git)?;
