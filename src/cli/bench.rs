@@ -84,7 +84,11 @@ fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<R
         ],
         ..ConfigInputs::default()
     };
-    RunPlan::new(&args, dir, inputs)
+    let mut plan = RunPlan::new(&args, dir, inputs)?;
+    // Every run reviews for real: no cached verdicts read, no notes written.
+    plan.fresh = true;
+    plan.write.mode = crate::writeback::WriteMode::None;
+    Ok(plan)
 }
 
 fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {

@@ -78,9 +78,12 @@ pub fn pre_push(
         return Ok(exit::OK);
     }
     read_notes(cwd, &mut checked)?;
+    let mut unfinished = None;
     if cfg.hook.mode == "review" && checked.iter().any(|c| !c.passes(&cfg.fail_on)) {
         let limit = Duration::from_secs(cfg.hook.timeout_s.max(1));
-        review(cwd, inputs, &ranges, &mut checked, limit, mode)?;
+        if !review(cwd, inputs, &ranges, &mut checked, limit, mode)? {
+            unfinished = Some(limit);
+        }
     }
     let failing: Vec<&Checked> = checked.iter().filter(|c| !c.passes(&cfg.fail_on)).collect();
     if failing.is_empty() {
@@ -94,6 +97,12 @@ pub fn pre_push(
         return Ok(exit::OK);
     }
     eprint!("{}", refusal(cwd, &failing, &ranges, checked.len()));
+    if let Some(limit) = unfinished {
+        eprintln!(
+            "  the reviews did not finish within hook.timeout_s ({}s); run the command above, or raise [hook] timeout_s",
+            limit.as_secs()
+        );
+    }
     Ok(exit::GATE_FAILED)
 }
 
@@ -157,7 +166,7 @@ fn read_notes(cwd: &Path, checked: &mut [Checked]) -> Result<(), Error> {
 }
 
 /// `mode = "review"`: runs the reviews the push lacks through the normal run pipeline (cache,
-/// pool, notes), within the time limit, and takes their verdicts.
+/// pool, notes), within the time limit, and takes their verdicts. False when the time ran out.
 fn review(
     cwd: &Path,
     inputs: ConfigInputs,
@@ -165,14 +174,16 @@ fn review(
     checked: &mut [Checked],
     limit: Duration,
     mode: Mode,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let started = Instant::now();
+    let mut finished = true;
     let fail_on = config::load(&inputs)?.config.fail_on;
     for (n, range) in ranges.iter().enumerate() {
         if checked.iter().all(|c| c.range != n || c.passes(&fail_on)) {
             continue;
         }
         let Some(left) = limit.checked_sub(started.elapsed()) else {
+            finished = false;
             break;
         };
         let mut plan = RunPlan::new(&RunArgs::default(), cwd, inputs.clone())?;
@@ -190,6 +201,7 @@ fn review(
         );
         if let RunOutput::Reviewed(summary) = run::collect(&plan, mode)? {
             eprint!("{}", summary.to_human());
+            finished &= summary.exit_code != exit::INTERRUPTED;
             for r in summary.items.iter().filter(|r| r.verdict.is_some()) {
                 for c in checked.iter_mut().filter(|c| c.item.blob == r.blob) {
                     c.verdict = r.verdict.clone();
@@ -198,7 +210,7 @@ fn review(
             }
         }
     }
-    Ok(())
+    Ok(finished)
 }
 
 /// The refusal: which documents, their verdicts, and the commands to run.

@@ -165,3 +165,37 @@ pub(super) fn commit_files(
     repo.checkout_head(Some(&mut checkout)).map_err(git)?;
     Ok(Some(oid))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::writeback::WriteMode;
+
+    #[test]
+    fn a_commit_is_refused_inside_the_hook_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let opts = WriteOptions {
+            mode: WriteMode::Commit,
+            lineage_dir: String::new(),
+            in_hook: true,
+            identity: None,
+        };
+        let err = check(&repo, &opts, &[]).unwrap_err();
+        assert!(err.is_refusal());
+        assert!(
+            err.to_string().contains("inside the pre-push hook"),
+            "{err}"
+        );
+        let opts = WriteOptions {
+            in_hook: false,
+            lineage_dir: "../outside".into(),
+            ..opts
+        };
+        // An unborn branch has nothing to commit on; checked before the lineage directory.
+        assert!(check(&repo, &opts, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("needs a commit"));
+    }
+}

@@ -350,6 +350,36 @@ fn review_mode_runs_the_missing_reviews_before_deciding() {
 }
 
 #[test]
+fn review_mode_stops_at_the_time_limit_and_refuses() {
+    let p = Pushing::new();
+    p.install(&[]);
+    p.repo.write("docs/lld/LLD-1-a.md", GOOD_LLD);
+    p.repo.commit_all("design");
+    let started = std::time::Instant::now();
+    let out = p.push(
+        &["feature"],
+        &[
+            ("PARWF_PROVIDER__KIND", "sim"),
+            ("PARWF_SIM__LATENCY_MS", "600000"),
+            ("PARWF_SIM__JITTER_MS", "0"),
+            ("PARWF_HOOK__MODE", "review"),
+            ("PARWF_HOOK__TIMEOUT_S", "1"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the time limit did not stop the review"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("LLD-1") && err.contains("no review"), "{err}");
+    assert!(
+        err.contains("did not finish within hook.timeout_s (1s)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn hook_input_that_is_not_git_s_is_a_usage_error() {
     let p = Pushing::new();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parwf"));
