@@ -6,7 +6,7 @@
 //! A push that changes no document must cost almost nothing: no runtime, no provider, no
 //! notes are loaded on that path.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -112,7 +112,7 @@ fn changed_documents(
     globs: &[(discover::WorkflowKind, Vec<String>)],
     ranges: &[PushRange],
 ) -> Result<Vec<Checked>, Error> {
-    let mut seen: BTreeMap<(String, String), ()> = BTreeMap::new();
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut checked = Vec::new();
     for (n, r) in ranges.iter().enumerate() {
         let found = discover::discover(&DiscoverOptions {
@@ -126,10 +126,7 @@ fn changed_documents(
             eprintln!("warning: {w}");
         }
         for item in found.items {
-            if seen
-                .insert((item.path.clone(), item.blob.clone()), ())
-                .is_none()
-            {
+            if seen.insert((item.path.clone(), item.blob.clone())) {
                 checked.push(Checked {
                     item,
                     verdict: None,
@@ -253,14 +250,11 @@ fn refusal(cwd: &Path, failing: &[&Checked], ranges: &[PushRange], total: usize)
             commands.push(cmd);
         }
     }
-    if failing.iter().any(|c| c.verdict.is_some()) {
-        let c = failing.iter().find(|c| c.verdict.is_some());
-        if let Some(c) = c {
-            out.push_str(&format!(
-                "  read a review: git notes --ref=parwf show {}\n",
-                c.item.blob
-            ));
-        }
+    if let Some(c) = failing.iter().find(|c| c.verdict.is_some()) {
+        out.push_str(&format!(
+            "  read a review: git notes --ref=parwf show {}\n",
+            c.item.blob
+        ));
         out.push_str("  fix what the reviews ask for and commit, then review again:\n");
     } else {
         out.push_str("  review them:\n");

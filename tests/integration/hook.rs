@@ -409,3 +409,31 @@ fn make_executable(path: &Path) {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+#[test]
+fn a_first_push_to_an_empty_remote_checks_every_document_in_the_pushed_tree() {
+    let repo = Repo::new();
+    let remote_dir = tempfile::tempdir().unwrap();
+    let remote = remote_dir.path().join("empty.git").display().to_string();
+    repo.git(&["init", "-q", "--bare", &remote]);
+    repo.git(&["remote", "add", "origin", &remote]);
+    repo.write("docs/lld/LLD-1-a.md", GOOD_LLD);
+    repo.commit_all("design");
+    repo.write("src/lib.rs", "// code\n");
+    repo.commit_all("code");
+    let out = repo.parwf(&["install-hook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = git_out(&repo, &["push", "origin", "main"], &[]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("LLD-1") && err.contains("git parwf --all"),
+        "{err}"
+    );
+
+    let out = repo.parwf_in(repo.path(), &["--all"], SIM);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = git_out(&repo, &["push", "origin", "main"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
