@@ -7,13 +7,15 @@ use git2::{Commit, Oid, Tree};
 
 mod history;
 mod ids;
+pub mod partition;
 mod paths;
+pub mod push;
 
 pub use ids::{derive_id, is_valid_id};
 
 use history::{
-    changed_since, git, head_commit, normalize, open_repo, overlay_worktree, resolve_rev,
-    tree_documents, unborn_branch_name, upstream_commit,
+    changed_between, changed_since, git, head_commit, normalize, open_repo, overlay_worktree,
+    resolve_rev, tree_documents, unborn_branch_name, upstream_commit,
 };
 use paths::{explicit_paths, Matcher};
 
@@ -62,6 +64,9 @@ pub enum Selection {
     All,
     /// Explicit paths (relative to `cwd`), read from the work tree.
     Paths(Vec<PathBuf>),
+    /// Changed in the tree diff `base..head` (no merge-base is computed; `None` = the empty
+    /// tree), read from `head`'s blobs: what a push sends.
+    Range { base: Option<String>, head: String },
 }
 
 /// Where a document's text is read from when its workflow runs.
@@ -276,12 +281,14 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     };
 
     // Every document in HEAD: the selection for --all, and the set IDs are made unique
-    // against, so a document's ID does not depend on which selection found it.
+    // against, so a document's ID does not depend on which selection found it. Walked only
+    // when something is selected, so a push or run that touches no document stays cheap.
     let mut head_warnings = Vec::new();
-    let in_head = match &head_tree {
-        Some(tree) => tree_documents(&repo, tree, &matcher, &mut head_warnings)?,
-        None => BTreeMap::new(),
+    let walk_head = |head_warnings: &mut Vec<String>| match &head_tree {
+        Some(tree) => tree_documents(&repo, tree, &matcher, head_warnings),
+        None => Ok(BTreeMap::new()),
     };
+    let mut in_head = None;
 
     let mut selected: BTreeMap<String, Selected> = match &opts.selection {
         Selection::Paths(paths) => explicit_paths(
@@ -294,15 +301,30 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
         )?,
         Selection::All => {
             require_head()?;
+            let docs = in_head.insert(walk_head(&mut head_warnings)?);
             // Symlinks and non-UTF-8 names elsewhere in HEAD only matter when all is asked for.
             warnings.append(&mut head_warnings);
-            in_head
-                .iter()
+            docs.iter()
                 .map(|(path, &(kind, blob))| {
                     let source = ContentSource::Head;
                     (path.clone(), Selected { kind, blob, source })
                 })
                 .collect()
+        }
+        Selection::Range { base, head } => {
+            let head = resolve_rev(&repo, head)?;
+            let head_tree = head.tree().map_err(git)?;
+            let base_tree = match base {
+                Some(base) => Some(resolve_rev(&repo, base)?.tree().map_err(git)?),
+                None => None,
+            };
+            changed_between(
+                &repo,
+                base_tree.as_ref(),
+                &head_tree,
+                &matcher,
+                &mut warnings,
+            )?
         }
         Selection::Since(rev) => {
             let (head, head_tree) = require_head()?;
@@ -341,6 +363,11 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
         }
     }
 
+    let in_head = match in_head {
+        Some(docs) => docs,
+        None if selected.is_empty() => BTreeMap::new(),
+        None => walk_head(&mut head_warnings)?,
+    };
     let mut items = ids::assign_ids(selected, &in_head, &mut warnings)?;
     items.sort_by(|a, b| (a.workflow, &a.path).cmp(&(b.workflow, &b.path)));
     Ok(Discovery {

@@ -3,6 +3,7 @@
 use crate::checkpoint::{LockError, StoreError};
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
+use crate::writeback::WriteError;
 
 /// Process exit codes (see README "Exit codes").
 pub mod exit {
@@ -21,6 +22,8 @@ pub enum Error {
     Discover(#[from] DiscoverError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// Bad flags or arguments.
     #[error("{msg}")]
     Usage { msg: String, hint: Option<String> },
@@ -47,7 +50,8 @@ impl Error {
             Error::Discover(_) | Error::Config(_) | Error::Usage { .. } | Error::Lock(_) => {
                 exit::USAGE
             }
-            Error::Store(_) | Error::Io(_) => exit::WORKFLOW_ERROR,
+            Error::Write(e) if e.is_refusal() => exit::USAGE,
+            Error::Store(_) | Error::Write(_) | Error::Io(_) => exit::WORKFLOW_ERROR,
         }
     }
 
@@ -62,6 +66,7 @@ impl Error {
             ),
             Error::Lock(_) => None,
             Error::Store(_) => Some("check permissions and free space under .git/parwf".into()),
+            Error::Write(e) => e.hint(),
             Error::Io(_) => None,
         }
     }

@@ -10,3 +10,4 @@ pub mod provider;
 pub mod report;
 pub mod timefmt;
 pub mod workflow;
+pub mod writeback;

@@ -50,6 +50,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Remove run logs and checkpoints older than N days.
     Clean(CleanArgs),
+    /// Git hook entry points (`parwf hook pre-push REMOTE URL`, called by hooks/pre-push).
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Install the pre-push hook where git looks for it, chaining an existing one.
+    InstallHook(InstallHookArgs),
     /// Write the man pages (parwf.1, git-parwf.1) into DIR.
     #[command(hide = true)]
     Man(ManArgs),
@@ -73,6 +78,15 @@ pub struct RunArgs {
     /// Only run this workflow.
     #[arg(long, value_enum, value_name = "KIND")]
     pub workflow: Option<WorkflowArg>,
+
+    /// Where results go: verdict notes on the documents' blobs (default, config `write`),
+    /// a commit of revised documents and review files (with --revise), or nothing.
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub write: Option<WriteArg>,
+
+    /// Only this shard of the items, by a hash of their ID (CI matrix): hash:M/N, 1 ≤ M ≤ N.
+    #[arg(long, value_name = "hash:M/N")]
+    pub partition: Option<String>,
 
     /// Workflows run at once (default from config `parallel`, 3; capped by `max_parallel`).
     #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true)]
@@ -116,6 +130,18 @@ pub enum Format {
     #[default]
     Human,
     Json,
+    /// `::error` annotations for blocking findings, and a job summary in $GITHUB_STEP_SUMMARY.
+    Github,
+    /// A PR comment body.
+    Markdown,
+}
+
+/// `--write` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum WriteArg {
+    Notes,
+    Commit,
+    None,
 }
 
 /// `parwf status`.
@@ -161,7 +187,7 @@ pub struct BenchArgs {
     /// Smaller sizes (for a quick look; figures are less stable).
     #[arg(long)]
     pub quick: bool,
-    /// Only run these parts: speedup, efficiency, discovery.
+    /// Only run these parts: speedup, efficiency, discovery, hook.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 }
@@ -171,6 +197,39 @@ pub struct BenchArgs {
 pub struct VerdictArgs {
     /// The review text, or `-` for stdin.
     pub file: PathBuf,
+}
+
+/// `parwf hook …`.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Check (or review) the documents a push changes; reads git's pre-push lines on stdin.
+    PrePush(PrePushArgs),
+}
+
+/// `parwf hook pre-push`.
+#[derive(Debug, Args)]
+pub struct PrePushArgs {
+    /// The remote's name (or its URL when pushing to a URL).
+    pub remote: String,
+    /// The remote's URL.
+    pub url: Option<String>,
+}
+
+/// `parwf install-hook`.
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// Replace an existing pre-push hook instead of chaining it.
+    #[arg(long, conflicts_with = "uninstall")]
+    pub force: bool,
+    /// Remove parwf's hook and restore the hook it chained, if any.
+    #[arg(long)]
+    pub uninstall: bool,
+    /// Also fetch verdict notes (`+refs/notes/parwf:refs/notes/parwf`) from REMOTE.
+    #[arg(long)]
+    pub share_notes: bool,
+    /// The remote for --share-notes.
+    #[arg(long, default_value = "origin", value_name = "REMOTE")]
+    pub remote: String,
 }
 
 /// `parwf config …`.

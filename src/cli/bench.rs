@@ -1,5 +1,6 @@
 //! `parwf bench`: prints figures. (a) speed-up of --parallel 3 over 1, (b) parallel efficiency
-//! of 100 documents at --parallel 10, (c) discovery time against `git diff --name-only`.
+//! of 100 documents at --parallel 10, (c) discovery time against `git diff --name-only`,
+//! (d) pre-push hook latency on a push that changes no document.
 //!
 //! Figures, not pass/fail: the machine may be shared and noisy; targets are printed beside them.
 
@@ -46,6 +47,9 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
         scale_run(n)?;
         discovery("(e) scale discovery", commits, docs)?;
     }
+    if want("hook") {
+        hook_latency(if args.quick { 2_000 } else { 10_000 })?;
+    }
     Ok(exit::OK)
 }
 
@@ -89,7 +93,11 @@ fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<R
         ],
         ..ConfigInputs::default()
     };
-    RunPlan::new(&args, dir, inputs)
+    let mut plan = RunPlan::new(&args, dir, inputs)?;
+    // Every run reviews for real: no cached verdicts read, no notes written.
+    plan.fresh = true;
+    plan.write.mode = crate::writeback::WriteMode::None;
+    Ok(plan)
 }
 
 fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
@@ -209,6 +217,111 @@ fn scale_run(n: usize) -> Result<(), Error> {
         s.wall_ms as f64 / 1000.0,
         s.coordinator_overhead_pct,
         peak_rss_mb().map_or("n/a".into(), |m| format!("{m:.1} MB")),
+    );
+    Ok(())
+}
+
+/// (d) `parwf hook pre-push` on a push of one code-only commit, in a repo of `commits`
+/// commits and 2,000 documents: the update of an existing remote branch and a new branch.
+fn hook_latency(commits: usize) -> Result<(), Error> {
+    let dir = tempfile::Builder::new()
+        .prefix("parwf-bench-")
+        .tempdir()
+        .map_err(io)?;
+    let docs = 2_000;
+    let base: Vec<(String, String)> = (0..docs)
+        .map(|i| {
+            (
+                format!("docs/lld/d{:02}/LLD-{:05}-gen.md", i % 50, i + 1),
+                format!("# LLD {i}\n\n## Context\nGenerated document {i}.\n"),
+            )
+        })
+        .collect();
+    let edits: Vec<(String, String)> = (0..commits)
+        .map(|c| {
+            let i = (c * 7919) % docs;
+            (base[i].0.clone(), format!("{}\nEdit {c}.\n", base[i].1))
+        })
+        .collect();
+    git_import(dir.path(), &base, &edits)?;
+    let git = |args: &[&str]| -> Result<String, Error> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Bench")
+            .env("GIT_AUTHOR_EMAIL", "bench@parwf.invalid")
+            .env("GIT_COMMITTER_NAME", "Bench")
+            .env("GIT_COMMITTER_EMAIL", "bench@parwf.invalid")
+            .stderr(Stdio::null())
+            .output()
+            .map_err(io)?;
+        if !out.status.success() {
+            return Err(io(format!("git {args:?} failed")));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    // The remote has everything but one new commit that changes code only.
+    git(&["update-ref", "refs/remotes/origin/main", "HEAD"])?;
+    git(&["update-ref", "refs/remotes/origin/feature", "HEAD"])?;
+    std::fs::create_dir_all(dir.path().join("src")).map_err(io)?;
+    std::fs::write(dir.path().join("src/lib.rs"), "// code\n").map_err(io)?;
+    git(&["add", "src/lib.rs"])?;
+    git(&["commit", "-q", "-m", "code only"])?;
+    let head = git(&["rev-parse", "HEAD"])?;
+    let old = git(&["rev-parse", "HEAD~1"])?;
+    let total: usize = git(&["rev-list", "--count", "HEAD"])?.parse().unwrap_or(0);
+    let exe = std::env::current_exe().map_err(io)?;
+    let hook = |line: String| {
+        let exe = exe.clone();
+        let dir = dir.path().to_path_buf();
+        move || -> std::io::Result<()> {
+            let mut child = Command::new(&exe)
+                .args([
+                    "hook",
+                    "pre-push",
+                    "origin",
+                    "https://example.invalid/repo.git",
+                ])
+                .current_dir(&dir)
+                .env("CI", "true")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env_remove("PARWF_SKIP")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?;
+            child
+                .stdin
+                .take()
+                .ok_or_else(|| std::io::Error::other("no stdin"))?
+                .write_all(line.as_bytes())?;
+            let status = child.wait()?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(std::io::Error::other(format!("the hook refused: {status}")))
+            }
+        }
+    };
+    let update = format!("refs/heads/feature {head} refs/heads/feature {old}\n");
+    let zero = "0".repeat(40);
+    let new_branch = format!("refs/heads/topic {head} refs/heads/topic {zero}\n");
+    let t_update = median(hook(update))?;
+    let t_new = median(hook(new_branch))?;
+    let t_git = median(|| {
+        Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .map(|_| ())
+    })?;
+    println!(
+        "(d) pre-push hook, push changing no document: {total} commits, {docs} documents: update of a remote branch {:.1} ms, new branch (merge-base with origin/main) {:.1} ms, git rev-parse HEAD {:.1} ms (target < 50 ms)",
+        t_update.as_secs_f64() * 1000.0,
+        t_new.as_secs_f64() * 1000.0,
+        t_git.as_secs_f64() * 1000.0,
     );
     Ok(())
 }

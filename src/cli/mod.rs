@@ -4,8 +4,12 @@ pub mod args;
 mod bench;
 mod config_cmd;
 mod demo;
+mod hook;
+pub mod install_hook;
 mod man;
+mod output;
 pub mod run;
+mod run_git;
 mod state_cmds;
 mod verdict_cmd;
 
@@ -16,7 +20,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::config::ConfigInputs;
 use crate::error::{exit, Error};
 use crate::report::progress::Mode;
-use args::{Cli, Command, ConfigCommand};
+use args::{Cli, Command, ConfigCommand, HookCommand};
 
 /// The process entry point shared by `parwf` and `git-parwf`; returns the exit code.
 pub fn main() -> i32 {
@@ -88,6 +92,10 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
         Some(Command::Config(ConfigCommand::Show)) => config_cmd::show(process_inputs(&cwd)),
+        Some(Command::Hook(HookCommand::PrePush(args))) => {
+            hook::pre_push(&args, &cwd, || process_inputs(&cwd), mode)
+        }
+        Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &cwd),
         Some(Command::Man(args)) => man::man(&args),
         Some(Command::Status(args)) => state_cmds::status(&args, &cwd),
         Some(Command::Show(args)) => state_cmds::show(&args, &cwd),

@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::args::{Format, RunArgs, WorkflowArg};
+use super::args::{Format, RunArgs, WorkflowArg, WriteArg};
+use super::run_git::{merge_results, GitSide};
 use crate::checkpoint::runlog::{new_run_id, RunLog};
 use crate::checkpoint::store::peek;
 use crate::checkpoint::{Layout, RunLock};
@@ -14,12 +15,15 @@ use crate::config::{self, Config, ConfigInputs};
 use crate::coordinator::dispatch::run_pool;
 use crate::coordinator::keys::{CallError, Coordinator, Limits};
 use crate::coordinator::secret::Secret;
-use crate::discover::{self, DiscoverOptions, Discovery, Selection, WorkflowKind};
+use crate::discover::{
+    self, partition::Partition, DiscoverOptions, Discovery, Selection, WorkflowKind,
+};
 use crate::error::{exit, Error};
 use crate::provider::{sim::Sim, Provider};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{ItemResult, ItemState, RunFigures, Summary};
 use crate::workflow::{self, prompts::Prompts, Ctx, Outcome};
+use crate::writeback::{WriteMode, WriteOptions};
 
 /// The validated form of a run's arguments and configuration.
 #[derive(Debug, Clone)]
@@ -31,11 +35,19 @@ pub struct RunPlan {
     pub format: Format,
     /// Drafter/reviewer loop instead of one review.
     pub revise: bool,
-    /// Ignore checkpoints.
+    /// Ignore checkpoints and cached verdicts (`--fresh`).
     pub fresh: bool,
     /// Keep checkpoints and run logs under `.git/parwf` (off only for benchmarks).
     pub keep_state: bool,
     pub warnings: Vec<String>,
+    /// Only this shard of the items (`--partition hash:M/N`).
+    pub partition: Option<Partition>,
+    /// Where results go (`--write`, config `write` and `lineage_dir`).
+    pub write: WriteOptions,
+    /// `$GITHUB_STEP_SUMMARY`, for `--format github` (the CLI reads the environment).
+    pub step_summary: Option<PathBuf>,
+    /// Stop the run like an interrupt after this long (the hook's `timeout_s`).
+    pub time_limit: Option<Duration>,
 }
 
 impl RunPlan {
@@ -46,6 +58,18 @@ impl RunPlan {
                 "provider.kind".into(),
                 toml::Value::String(kind.clone()),
                 "--provider".into(),
+            ));
+        }
+        if let Some(w) = args.write {
+            let name = match w {
+                WriteArg::Notes => "notes",
+                WriteArg::Commit => "commit",
+                WriteArg::None => "none",
+            };
+            inputs.flags.push((
+                "write".into(),
+                toml::Value::String(name.into()),
+                "--write".into(),
             ));
         }
         let loaded = config::load(&inputs)?;
@@ -72,6 +96,21 @@ impl RunPlan {
         } else {
             Selection::Upstream
         };
+        let partition = match &args.partition {
+            Some(spec) => Some(Partition::parse(spec).map_err(|e| {
+                Error::usage(
+                    format!("--partition {e}"),
+                    "use --partition hash:M/N with 1 ≤ M ≤ N (hash:1/4 … hash:4/4 in a 4-job matrix)",
+                )
+            })?),
+            None => None,
+        };
+        let write = WriteOptions {
+            mode: WriteMode::parse(&config.write).unwrap_or(WriteMode::Notes),
+            lineage_dir: config.lineage_dir.clone(),
+            in_hook: false,
+            identity: None,
+        };
         let only = args.workflow.map(|w| match w {
             WorkflowArg::Lld => WorkflowKind::Lld,
             WorkflowArg::Issue => WorkflowKind::Issue,
@@ -92,13 +131,18 @@ impl RunPlan {
             keep_state: true,
             warnings: loaded.warnings,
             config,
+            partition,
+            write,
+            step_summary: None,
+            time_limit: None,
         })
     }
 }
 
 /// Runs the `run` command.
 pub fn run(args: &RunArgs, cwd: &Path, inputs: ConfigInputs, mode: Mode) -> Result<i32, Error> {
-    let plan = RunPlan::new(args, cwd, inputs)?;
+    let mut plan = RunPlan::new(args, cwd, inputs)?;
+    super::output::from_environment(&mut plan);
     execute(&plan, mode)
 }
 
@@ -125,6 +169,9 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
                 Format::Human => {
                     println!("Nothing to review: no changed documents match the workflow globs.")
                 }
+                Format::Github | Format::Markdown => {
+                    super::output::print_pr(plan, &empty_summary(plan))
+                }
             }
             Ok(exit::OK)
         }
@@ -132,6 +179,7 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
             match plan.format {
                 Format::Human => print!("{}", summary.to_human()),
                 Format::Json => println!("{}", summary.to_json()),
+                Format::Github | Format::Markdown => super::output::print_pr(plan, &summary),
             }
             Ok(summary.exit_code)
         }
@@ -140,7 +188,7 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
 
 /// Executes a plan: discovery, then the pool (unless dry run).
 pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
-    let found = discover::discover(&plan.discover)?;
+    let mut found = discover::discover(&plan.discover)?;
     let startup = Reporter::new(
         if mode == Mode::Quiet {
             Mode::Quiet
@@ -154,16 +202,27 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     }
     let prompts = load_prompts(plan, &found)?;
     let layout = Layout::new(&found.common_dir);
+    let mut git_side = GitSide::before(plan, &mut found, &prompts)?;
     if plan.dry_run {
-        return Ok(RunOutput::Listing(dry_run_listing(
-            &found,
-            plan.format,
-            &layout,
-            &prompts.hash,
-        )));
+        let resumable = resumable_items(&found, &layout, &prompts.hash);
+        let listing = dry_run_listing(&found, plan.format, |n| match git_side.state(n) {
+            "pending" if resumable.contains(&n) => "resumable",
+            other => other,
+        });
+        return Ok(RunOutput::Listing(listing));
     }
     if found.items.is_empty() {
         return Ok(RunOutput::Nothing);
+    }
+    git_side.preflight(plan, &found)?;
+    let (cached, reviews) = git_side.take_cached(&mut found);
+    if found.items.is_empty() {
+        // Every verdict is cached: no provider, no runtime, no lock.
+        let code = exit_code(&cached, false, None);
+        let label = crate::writeback::model_label(&plan.config.provider);
+        let mut summary = Summary::new(label, plan.parallel, cached, RunFigures::default(), code);
+        git_side.after(plan, &found, &mut summary, reviews, &[], &startup);
+        return Ok(RunOutput::Reviewed(summary));
     }
     let (reviewer, keys) = build_provider(&plan.config)?;
     let (lock, runlog) = if plan.keep_state {
@@ -183,7 +242,17 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         .build()
         .map_err(|e| Error::Io(format!("cannot start the runtime: {e}")))?;
     let state = runlog.as_ref().map(|r| (layout.clone(), r.clone()));
-    let summary = runtime.block_on(run_items(plan, found, reviewer, keys, prompts, mode, state));
+    let (mut summary, outcomes) = runtime.block_on(run_items(
+        plan,
+        found.clone(),
+        reviewer,
+        keys,
+        prompts,
+        mode,
+        cached,
+        state,
+    ));
+    git_side.after(plan, &found, &mut summary, reviews, &outcomes, &startup);
     if let Some(runlog) = &runlog {
         runlog.summary(&summary.to_json())?;
     }
@@ -198,8 +267,9 @@ async fn run_items(
     keys: Vec<Secret>,
     prompts: Prompts,
     mode: Mode,
+    cached: Vec<ItemResult>,
     state: Option<(Layout, Arc<RunLog>)>,
-) -> Summary {
+) -> (Summary, Vec<Outcome>) {
     let cfg = &plan.config;
     let total = found.items.len();
     let mut reporter = Reporter::new(mode, total);
@@ -209,6 +279,18 @@ async fn run_items(
     let reporter = Arc::new(reporter);
     let cancel = CancellationToken::new();
     let signals = tokio::spawn(watch_signals(cancel.clone(), reporter.clone()));
+    if let Some(limit) = plan.time_limit {
+        let cancel = cancel.clone();
+        let reporter = reporter.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(limit).await;
+            reporter.log(
+                "PARWF",
+                &format!("time limit of {}s reached: stopping", limit.as_secs()),
+            );
+            cancel.cancel();
+        });
+    }
     reporter.log(
         "PARWF",
         &format!(
@@ -265,23 +347,25 @@ async fn run_items(
     reporter.finish();
     let interrupted = cancel.is_cancelled();
     let mut fatal: Option<CallError> = None;
-    let results: Vec<ItemResult> = found
+    let mut finished = Vec::new();
+    let mut results: Vec<ItemResult> = found
         .items
         .iter()
         .zip(outcomes)
         .map(|(item, out)| match out {
-            Some(Ok(Outcome {
-                result, fatal: f, ..
-            })) => {
+            Some(Ok(out)) => {
                 if fatal.is_none() {
-                    fatal = f;
+                    fatal = out.fatal.clone();
                 }
+                let result = out.result.clone();
+                finished.push(out);
                 result
             }
             Some(Err(msg)) => placeholder(item, ItemState::Failed, Some(msg)),
             None => placeholder(item, ItemState::NotStarted, None),
         })
         .collect();
+    merge_results(&mut results, cached);
     let code = exit_code(&results, interrupted, fatal.as_ref());
     let kept = results
         .iter()
@@ -294,7 +378,7 @@ async fn run_items(
         );
     }
     let (limit_wait, overhead) = ctx.coordinator.times();
-    Summary::new(
+    let summary = Summary::new(
         provider_label,
         plan.parallel,
         results,
@@ -305,7 +389,8 @@ async fn run_items(
             keys: ctx.coordinator.key_stats(),
         },
         code,
-    )
+    );
+    (summary, finished)
 }
 
 fn placeholder(item: &discover::Item, state: ItemState, error: Option<String>) -> ItemResult {
@@ -334,7 +419,10 @@ fn exit_code(results: &[ItemResult], interrupted: bool, fatal: Option<&CallError
     }
     if interrupted {
         exit::INTERRUPTED
-    } else if results.iter().any(|r| r.state != ItemState::Done) {
+    } else if results
+        .iter()
+        .any(|r| !matches!(r.state, ItemState::Done | ItemState::Cached))
+    {
         exit::WORKFLOW_ERROR
     } else if results.iter().any(|r| r.gate_failed) {
         exit::GATE_FAILED
@@ -416,34 +504,36 @@ fn load_prompts(plan: &RunPlan, found: &Discovery) -> Result<Prompts, Error> {
     })
 }
 
-/// `pending`, or `resumable` when a checkpoint for this blob and these prompts exists.
-/// `existing` is the checkpoint directory's listing, read once: most items have none.
-fn planned_state(
+/// Indexes of the items with a checkpoint for their current blob and these prompts. The
+/// checkpoint directory is listed once: most items have none.
+fn resumable_items(
+    found: &Discovery,
     layout: &Layout,
-    existing: &std::collections::HashSet<PathBuf>,
-    item: &discover::Item,
     prompt_hash: &str,
-) -> &'static str {
-    let path = layout.checkpoint(item.workflow.name(), &item.id);
-    if !existing.contains(&path) {
-        return "pending";
-    }
-    match peek(&path) {
-        Some(p) if p.header.blob == item.blob && p.header.prompt_hash == prompt_hash => "resumable",
-        _ => "pending",
-    }
+) -> std::collections::HashSet<usize> {
+    let existing: std::collections::HashSet<PathBuf> = std::fs::read_dir(layout.checkpoints())
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    found
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            let path = layout.checkpoint(item.workflow.name(), &item.id);
+            existing.contains(&path)
+                && peek(&path).is_some_and(|p| {
+                    p.header.blob == item.blob && p.header.prompt_hash == prompt_hash
+                })
+        })
+        .map(|(n, _)| n)
+        .collect()
 }
 
 fn dry_run_listing(
     found: &Discovery,
     format: Format,
-    layout: &Layout,
-    prompt_hash: &str,
+    state: impl Fn(usize) -> &'static str,
 ) -> String {
-    let existing: std::collections::HashSet<PathBuf> = std::fs::read_dir(layout.checkpoints())
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    let state = |i: &discover::Item| planned_state(layout, &existing, i, prompt_hash);
     match format {
         Format::Json => {
             #[derive(serde::Serialize)]
@@ -463,12 +553,13 @@ fn dry_run_listing(
             let items = found
                 .items
                 .iter()
-                .map(|i| Planned {
+                .enumerate()
+                .map(|(n, i)| Planned {
                     id: &i.id,
                     workflow: i.workflow.name(),
                     path: &i.path,
                     blob: &i.blob,
-                    state: state(i),
+                    state: state(n),
                 })
                 .collect();
             let doc = Listing {
@@ -481,7 +572,7 @@ fn dry_run_listing(
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
             )
         }
-        Format::Human => {
+        Format::Human | Format::Github | Format::Markdown => {
             if found.items.is_empty() {
                 return "Nothing to review: no changed documents match the workflow globs.\n"
                     .into();
@@ -494,18 +585,26 @@ fn dry_run_listing(
                 .unwrap_or(2)
                 .max(2);
             let mut out = format!("{:w$}  {:8}  {:9}  PATH\n", "ID", "WORKFLOW", "STATE");
-            for i in &found.items {
+            for (n, i) in found.items.iter().enumerate() {
                 out.push_str(&format!(
                     "{:w$}  {:8}  {:9}  {}\n",
                     i.id,
                     i.workflow.name(),
-                    state(i),
+                    state(n),
                     i.path
                 ));
             }
+            let cached = (0..found.items.len())
+                .filter(|&n| state(n) == "cached")
+                .count();
             out.push_str(&format!(
-                "{} document(s) would be reviewed\n",
-                found.items.len()
+                "{} document(s) would be reviewed{}\n",
+                found.items.len() - cached,
+                if cached > 0 {
+                    format!(", {cached} cached (verdict notes for the same content)")
+                } else {
+                    String::new()
+                }
             ));
             out
         }

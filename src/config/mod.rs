@@ -45,6 +45,8 @@ pub struct Config {
     pub prompts_dir: String,
     pub write: String,
     pub max_document_bytes: u64,
+    /// Repo-relative directory for review files committed by `--write commit`; "" = none.
+    pub lineage_dir: String,
     pub workflows: BTreeMap<String, WorkflowConfig>,
     pub provider: ProviderConfig,
     /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter`]).

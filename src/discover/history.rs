@@ -116,8 +116,38 @@ pub(super) fn changed_since(
         }
     })?;
     let base_tree = repo.find_commit(base).and_then(|c| c.tree()).map_err(git)?;
+    changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)
+}
+
+/// Documents added or modified from `base_tree` (`None`: the empty tree) to `head_tree`.
+pub(super) fn changed_between(
+    repo: &Repository,
+    base_tree: Option<&Tree<'_>>,
+    head_tree: &Tree<'_>,
+    matcher: &Matcher,
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<String, Selected>, DiscoverError> {
+    // Documents live under the globs' roots: when none of those subtrees differs, nothing
+    // changed. libgit2's diff would still read every tree on both sides, which is most of
+    // the cost of a push that touches no document.
+    if let Some(base) = base_tree {
+        let subtree = |tree: &Tree<'_>, root: &str| {
+            if root.is_empty() {
+                Some(tree.id())
+            } else {
+                tree.get_path(Path::new(root)).ok().map(|e| e.id())
+            }
+        };
+        if matcher
+            .roots
+            .iter()
+            .all(|r| subtree(base, r) == subtree(head_tree, r))
+        {
+            return Ok(BTreeMap::new());
+        }
+    }
     let mut diff = repo
-        .diff_tree_to_tree(Some(&base_tree), Some(head_tree), Some(&mut diff_options()))
+        .diff_tree_to_tree(base_tree, Some(head_tree), Some(&mut diff_options()))
         .map_err(git)?;
     find_renames(&mut diff, matcher)?;
 

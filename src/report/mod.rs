@@ -1,4 +1,6 @@
 //! Everything the user sees: live progress on stderr, results on stdout.
 
+pub mod github;
+pub mod markdown;
 pub mod progress;
 pub mod summary;

@@ -1,5 +1,6 @@
 //! The results of a run: per item and overall, as human text or a stable JSON schema.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -18,6 +19,8 @@ pub enum ItemState {
     Interrupted,
     /// Never started (the run stopped first).
     NotStarted,
+    /// Not run: a verdict note for the same blob, workflow, prompts and model exists.
+    Cached,
 }
 
 /// One item's result (JSON schema v1: field names are stable).
@@ -60,6 +63,9 @@ pub struct Summary {
     pub rate_limit_wait_ms: u64,
     pub keys: Vec<KeyStats>,
     pub exit_code: i32,
+    /// The last review text per item ID, for the PR formats (not part of the JSON).
+    #[serde(skip)]
+    pub reviews: BTreeMap<String, String>,
 }
 
 /// Run-wide measurements the summary is computed from.
@@ -102,6 +108,7 @@ impl Summary {
             keys,
             exit_code,
             items,
+            reviews: BTreeMap::new(),
         }
     }
 
@@ -135,17 +142,16 @@ impl Summary {
                 (None, ItemState::Failed) => "ERROR".into(),
                 (None, ItemState::Interrupted) => "STOPPED".into(),
                 (None, ItemState::NotStarted) => "-".into(),
-                (None, ItemState::Done) => "?".into(),
+                (None, ItemState::Done | ItemState::Cached) => "?".into(),
+            };
+            let time = match i.state {
+                ItemState::Cached => "cached".to_string(),
+                _ => format!("{:.1}s", i.duration_ms as f64 / 1000.0),
             };
             let _ = writeln!(
                 out,
-                "{:idw$}  {:8}  {:8}  {:>8}  {:>6.1}s  {}",
-                i.id,
-                i.workflow,
-                verdict,
-                i.blocking,
-                i.duration_ms as f64 / 1000.0,
-                i.path
+                "{:idw$}  {:8}  {:8}  {:>8}  {:>7}  {}",
+                i.id, i.workflow, verdict, i.blocking, time, i.path
             );
             if let Some(e) = &i.error {
                 let _ = writeln!(out, "{:idw$}  error: {e}", "");
@@ -162,16 +168,26 @@ impl Summary {
             .iter()
             .filter(|i| i.state == ItemState::Failed)
             .count();
+        let cached = self
+            .items
+            .iter()
+            .filter(|i| i.state == ItemState::Cached)
+            .count();
         let _ = writeln!(
             out,
-            "\n{} documents: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored",
+            "\n{} documents: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{}",
             self.items.len(),
             count("APPROVED"),
             count("REVISE"),
             count("DISCUSS"),
             count("BLOCKED"),
             count("UNKNOWN"),
-            failed
+            failed,
+            if cached > 0 {
+                format!(" ({cached} cached, not reviewed again)")
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(
             out,

@@ -4,7 +4,9 @@ mod support;
 
 mod cli;
 mod discover;
+mod hook;
 mod hostile;
 mod props;
 mod resume;
 mod run;
+mod writeback;
