@@ -245,8 +245,7 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     let (mut summary, outcomes) = runtime.block_on(run_items(
         plan,
         found.clone(),
-        reviewer,
-        keys,
+        (reviewer, keys),
         prompts,
         mode,
         cached,
@@ -263,8 +262,7 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
 async fn run_items(
     plan: &RunPlan,
     found: Discovery,
-    reviewer: Provider,
-    keys: Vec<Secret>,
+    (reviewer, keys): (Provider, Vec<Secret>),
     prompts: Prompts,
     mode: Mode,
     cached: Vec<ItemResult>,
