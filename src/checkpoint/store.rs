@@ -66,7 +66,7 @@ fn sql(path: &Path, e: rusqlite::Error) -> StoreError {
 pub struct Peek {
     pub header: Header,
     pub steps: usize,
-    /// `running`, `failed` or `interrupted`.
+    /// `running`, `done` (not yet written back), `failed` or `interrupted`.
     pub state: String,
     pub error: Option<String>,
 }
@@ -333,13 +333,6 @@ impl Checkpoint {
         }
         .map_err(|e| sql(&path, e))?;
         tx.commit().map_err(|e| sql(&path, e))
-    }
-
-    /// Deletes the checkpoint (the item succeeded).
-    pub fn remove(self) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        drop(self.conn);
-        remove_file(&path)
     }
 }
 

@@ -221,7 +221,7 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         let code = exit_code(&cached, false, None);
         let label = crate::writeback::model_label(&plan.config.provider);
         let mut summary = Summary::new(label, plan.parallel, cached, RunFigures::default(), code);
-        git_side.after(plan, &found, &mut summary, reviews, &[], &startup);
+        let _ = git_side.after(plan, &found, &mut summary, reviews, &[], &startup);
         return Ok(RunOutput::Reviewed(summary));
     }
     let (reviewer, keys) = build_provider(&plan.config)?;
@@ -251,7 +251,22 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         cached,
         state,
     ));
-    git_side.after(plan, &found, &mut summary, reviews, &outcomes, &startup);
+    let written = git_side.after(plan, &found, &mut summary, reviews, &outcomes, &startup);
+    if written && runlog.is_some() {
+        // Finished items keep their checkpoint until their result is in git: a crash before
+        // this point replays them instead of calling the LLM again.
+        for o in outcomes
+            .iter()
+            .filter(|o| o.result.state == ItemState::Done)
+        {
+            let path = layout.checkpoint(&o.result.workflow, &o.result.id);
+            if let Err(e) = std::fs::remove_file(&path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    startup.print(&format!("warning: cannot remove {}: {e}", path.display()));
+                }
+            }
+        }
+    }
     if let Some(runlog) = &runlog {
         runlog.summary(&summary.to_json())?;
     }

@@ -73,6 +73,7 @@ impl GitSide {
 
     /// Writes the finished items' results back (notes, commit) and gives the summary the
     /// review texts. A failed write-back turns a passing or gate-failing run into exit 3.
+    /// Returns whether the results are safely written (so their checkpoints may go).
     pub fn after(
         &self,
         plan: &RunPlan,
@@ -81,7 +82,7 @@ impl GitSide {
         mut reviews: BTreeMap<String, String>,
         outcomes: &[Outcome],
         reporter: &Reporter,
-    ) {
+    ) -> bool {
         for o in outcomes {
             if let Some(text) = &o.review {
                 reviews.insert(o.result.id.clone(), text.clone());
@@ -100,6 +101,7 @@ impl GitSide {
                 for m in w.messages() {
                     reporter.log("PARWF", &m);
                 }
+                true
             }
             Err(e) => {
                 reporter.print(&format!("error: {e}"));
@@ -109,6 +111,7 @@ impl GitSide {
                 if summary.exit_code == exit::OK || summary.exit_code == exit::GATE_FAILED {
                     summary.exit_code = exit::WORKFLOW_ERROR;
                 }
+                false
             }
         }
     }

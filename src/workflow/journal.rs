@@ -150,12 +150,16 @@ impl Journal {
         Ok(text)
     }
 
-    /// Ends the item: a finished item's checkpoint is deleted, any other keeps it with its state.
+    /// Ends the item: its checkpoint records how it ended (`done`, `interrupted`, `failed`).
     /// Returns a warning when the checkpoint could not be kept faithfully.
     pub fn close(self, result: &ItemResult) -> Option<String> {
         let cp = self.checkpoint?;
         let outcome = match result.state {
-            ItemState::Done => cp.remove(),
+            // Removed by the run once the result is written back.
+            ItemState::Done => {
+                let mut cp = cp;
+                cp.set_state("done", None)
+            }
             ItemState::Interrupted => {
                 let mut cp = cp;
                 cp.set_state("interrupted", result.error.as_deref())
