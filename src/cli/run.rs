@@ -8,12 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::{Format, RunArgs, WorkflowArg};
 use crate::config::{self, Config, ConfigInputs};
+use crate::coordinator::cooldowns::CooldownStore;
 use crate::coordinator::dispatch::run_pool;
-use crate::coordinator::keys::{CallError, Coordinator, Limits};
-use crate::coordinator::secret::Secret;
+use crate::coordinator::keys::{CallError, Coordinator};
 use crate::discover::{self, DiscoverOptions, Discovery, Selection, WorkflowKind};
 use crate::error::{exit, Error};
-use crate::provider::{sim::Sim, Provider};
+use crate::provider::setup::{self, Setup};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{ItemResult, ItemState, RunFigures, Summary};
 use crate::workflow::{self, prompts::Prompts, Ctx, Outcome};
@@ -146,7 +146,13 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     if found.items.is_empty() {
         return Ok(RunOutput::Nothing);
     }
-    let (reviewer, keys) = build_provider(&plan.config)?;
+    // Keys are resolved here, after --dry-run has returned: a dry run reads no secret.
+    let setup = setup::build(&plan.config, &found.workdir, plan.parallel, &|name| {
+        std::env::var(name).ok()
+    })?;
+    for w in &setup.warnings {
+        startup.print(&format!("warning: {w}"));
+    }
     let prompts_dir =
         (!plan.config.prompts_dir.is_empty()).then(|| found.workdir.join(&plan.config.prompts_dir));
     let prompts = Prompts::load(prompts_dir.as_deref()).map_err(|e| {
@@ -159,15 +165,14 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Io(format!("cannot start the runtime: {e}")))?;
-    let summary = runtime.block_on(run_items(plan, found, reviewer, keys, prompts, mode));
+    let summary = runtime.block_on(run_items(plan, found, setup, prompts, mode));
     Ok(RunOutput::Reviewed(summary))
 }
 
 async fn run_items(
     plan: &RunPlan,
     found: Discovery,
-    reviewer: Provider,
-    keys: Vec<Secret>,
+    setup: Setup,
     prompts: Prompts,
     mode: Mode,
 ) -> Summary {
@@ -180,25 +185,22 @@ async fn run_items(
         "PARWF",
         &format!(
             "{total} document(s) to review with {} at --parallel {}",
-            reviewer.label(),
+            setup.reviewer.label(),
             plan.parallel
         ),
     );
-    let limits = Limits {
-        max_in_flight: cfg.provider.max_in_flight,
-        retries: cfg.provider.retries,
-        max_wait: std::time::Duration::from_secs(cfg.provider.max_wait_s),
-    };
-    let provider_label = reviewer.label();
+    let provider_label = setup.reviewer.label();
+    let store = CooldownStore::at(&found.common_dir.join("parwf").join("state.db"));
     let ctx = Arc::new(Ctx {
         coordinator: Coordinator::new(
-            keys,
-            limits,
+            setup.pools,
             plan.parallel,
             reporter.clone(),
             cancel.clone(),
+            Some(store),
         ),
-        reviewer,
+        reviewer: setup.reviewer,
+        drafter: setup.drafter,
         reporter: reporter.clone(),
         prompts,
         workdir: found.workdir.clone(),
@@ -245,6 +247,12 @@ async fn run_items(
             None => placeholder(item, ItemState::NotStarted, None),
         })
         .collect();
+    if let Some(f) = &fatal {
+        reporter.print(&format!("error: {f}"));
+        if let Some(h) = f.hint() {
+            reporter.print(&format!("  hint: {h}"));
+        }
+    }
     let code = exit_code(&results, interrupted, fatal.as_ref());
     let (limit_wait, overhead) = ctx.coordinator.times();
     Summary::new(
@@ -335,26 +343,6 @@ async fn wait_for_signal() {
 #[cfg(not(unix))]
 async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
-}
-
-/// The reviewer provider and its key pool.
-fn build_provider(cfg: &Config) -> Result<(Provider, Vec<Secret>), Error> {
-    match cfg.provider.kind.as_str() {
-        "sim" => {
-            let keys = (1..=cfg.sim.keys.max(1))
-                .map(|i| Secret::new(format!("key-{i}"), format!("sim-key-{i}")))
-                .collect();
-            Ok((Provider::Sim(Sim::new(&cfg.sim)), keys))
-        }
-        "" => Err(Error::usage(
-            "no provider configured",
-            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
-        )),
-        other => Err(Error::usage(
-            format!("provider `{other}` is not available in this version"),
-            "available: sim (more providers are tracked in the issue list); pass --provider sim",
-        )),
-    }
 }
 
 fn dry_run_listing(found: &Discovery, format: Format) -> String {

@@ -19,6 +19,7 @@ use verdict::Verdict;
 /// Everything a workflow needs, shared by all items of a run.
 pub struct Ctx {
     pub reviewer: Provider,
+    pub drafter: Provider,
     pub coordinator: Coordinator,
     pub reporter: Arc<Reporter>,
     pub prompts: Prompts,
@@ -139,7 +140,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
             document: document.clone(),
             findings: blockers.clone(),
         };
-        match ctx.coordinator.call(&ctx.reviewer, &req).await {
+        match ctx.coordinator.call(&ctx.drafter, &req).await {
             Ok((text, _key)) => {
                 result.llm_calls += 1;
                 document = text;
