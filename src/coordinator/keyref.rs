@@ -41,6 +41,15 @@ pub fn resolve(
     for (i, r) in refs.iter().enumerate() {
         let entry = i + 1;
         let found = one(r, setting, entry, lookup, &mut out.warnings)?;
+        if found
+            .iter()
+            .any(|k| k.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(KeyRefError {
+                msg: format!("{setting} entry {entry}: a key contains spaces or control characters"),
+                hint: "put one key a line, with nothing else on it (comments on their own lines, starting with #)".into(),
+            });
+        }
         for text in found {
             if texts.contains(&text) {
                 out.warnings.push(format!(
@@ -224,6 +233,10 @@ mod tests {
             "provider.keys entry 1: its command exited with status 4"
         );
         assert!(!format!("{e:?}").contains("sk-leaky"));
+        std::fs::write(dir.path().join("two"), "sk-a sk-b\n").unwrap();
+        let e = run(&["file:two"], &[], dir.path()).unwrap_err();
+        assert!(e.msg.contains("spaces"), "{e:?}");
+        assert!(!format!("{e:?}").contains("sk-a"));
         std::fs::write(dir.path().join("empty"), "# nothing\n\n").unwrap();
         let e = run(&["file:empty"], &[], dir.path()).unwrap_err();
         assert!(e.msg.contains("holds no key"), "{e:?}");

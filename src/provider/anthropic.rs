@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::http::{unexpected, Settings};
+use super::http::{key_header, unexpected, Settings};
 use super::ProviderError;
 use crate::coordinator::secret::Secret;
 
@@ -28,7 +28,7 @@ pub fn request(
     }
     client
         .post(format!("{}/v1/messages", s.base_url))
-        .header("x-api-key", key.expose())
+        .header("x-api-key", key_header(key))
         .header("anthropic-version", VERSION)
         .json(&body)
 }

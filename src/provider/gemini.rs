@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::http::{unexpected, Settings};
+use super::http::{key_header, unexpected, Settings};
 use super::ProviderError;
 use crate::coordinator::secret::Secret;
 
@@ -30,7 +30,7 @@ pub fn request(
             s.base_url,
             s.model.trim_start_matches("models/")
         ))
-        .header("x-goog-api-key", key.expose())
+        .header("x-goog-api-key", key_header(key))
         .json(&body)
 }
 

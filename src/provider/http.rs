@@ -144,6 +144,15 @@ fn transport(e: &reqwest::Error, timeout: Duration) -> ProviderError {
     ProviderError::Transient(msg)
 }
 
+/// A key as a header value marked sensitive (kept out of debug output). Key references
+/// refuse keys with whitespace or control characters, so the fallback is never sent.
+pub fn key_header(key: &Secret) -> reqwest::header::HeaderValue {
+    let mut v = reqwest::header::HeaderValue::from_str(key.expose())
+        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("invalid-key-text"));
+    v.set_sensitive(true);
+    v
+}
+
 /// The string at a JSON pointer, for response parsers.
 pub fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer).and_then(Value::as_str)
@@ -157,4 +166,69 @@ pub fn unexpected(api: &str, v: &Value) -> ProviderError {
         shape.push('…');
     }
     ProviderError::Fatal(format!("unexpected {api} response: {shape}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::local_server::{HttpResponse, LocalServer};
+
+    fn http(api: Api, base_url: String, timeout_ms: u64) -> Http {
+        Http::new(
+            api,
+            Settings {
+                model: "m-test".into(),
+                base_url,
+                temperature: 0.2,
+                max_tokens: 0,
+                timeout: Duration::from_millis(timeout_ms),
+            },
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn success_carries_the_rest_hint_and_timeouts_are_transient() {
+        let server = LocalServer::start(|req| {
+            if req.json()["messages"][0]["content"] == "slow" {
+                return HttpResponse::json(200, "{}").delay(Duration::from_millis(800));
+            }
+            HttpResponse::json(
+                200,
+                r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}"#,
+            )
+            .header("x-ratelimit-remaining-requests", "0")
+            .header("x-ratelimit-reset-requests", "1.5s")
+        })
+        .unwrap();
+        let h = http(Api::OpenAi, format!("{}/v1/", server.url()), 300);
+        let key = Secret::new("key-1", "k");
+        let r = h.complete("hi", &key).await.unwrap();
+        assert_eq!(r.text, "ok");
+        assert_eq!(r.rest, Some(Duration::from_millis(1500)));
+        let e = h.complete("slow", &key).await.unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Transient(m) if m.contains("no answer within")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_connections_are_transient() {
+        // Bind then drop: nothing listens on this port any more.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let h = http(Api::Gemini, format!("http://127.0.0.1:{port}"), 2000);
+        let e = h
+            .complete("hi", &Secret::new("key-1", "k"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Transient(m) if m.starts_with("cannot connect to 127.0.0.1")),
+            "{e:?}"
+        );
+    }
 }
