@@ -1,5 +1,6 @@
 //! `parwf bench`: prints figures. (a) speed-up of --parallel 3 over 1, (b) parallel efficiency
-//! of 100 documents at --parallel 10, (c) discovery time against `git diff --name-only`.
+//! of 100 documents at --parallel 10, (c) discovery time against `git diff --name-only`,
+//! (d) quota use against a rate-limited local server (in `bench_ratelimit.rs`).
 //!
 //! Figures, not pass/fail: the machine may be shared and noisy; targets are printed beside them.
 
@@ -16,7 +17,7 @@ use crate::error::{exit, Error};
 use crate::report::progress::Mode;
 use crate::report::summary::Summary;
 
-fn io(e: impl std::fmt::Display) -> Error {
+pub(super) fn io(e: impl std::fmt::Display) -> Error {
     Error::Io(format!("bench: {e}"))
 }
 
@@ -37,11 +38,14 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
         };
         discovery(commits, docs)?;
     }
+    if want("ratelimit") {
+        super::bench_ratelimit::ratelimit()?;
+    }
     Ok(exit::OK)
 }
 
 /// A repo whose branch adds `n` documents (the demo fixtures, renumbered) on top of `main`.
-fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
+pub(super) fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
     let dir = tempfile::Builder::new()
         .prefix("parwf-bench-")
         .tempdir()
@@ -83,7 +87,7 @@ fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<R
     RunPlan::new(&args, dir, inputs)
 }
 
-fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
+pub(super) fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
     match run::collect(plan, Mode::Quiet)? {
         RunOutput::Reviewed(s) => Ok(s),
         _ => Err(io("no documents were reviewed")),
