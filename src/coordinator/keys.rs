@@ -195,8 +195,11 @@ impl Coordinator {
             )));
         };
         let mut transient_failures = 0u32;
+        // Rate-limit waits of this request so far: max_wait bounds their sum, so a provider that
+        // keeps answering 429 with short waits cannot hold a request forever.
+        let mut waited = Duration::ZERO;
         loop {
-            let index = self.lease(pool).await?;
+            let index = self.lease(pool, &mut waited).await?;
             let key = &pool.keys[index];
             let result = tokio::select! {
                 r = provider.complete(req, key) => r,
@@ -234,9 +237,9 @@ impl Coordinator {
         }
     }
 
-    /// Waits for a usable key, or fails when waiting would exceed `max_wait`.
-    async fn lease(&self, p: &PoolRt) -> Result<usize, CallError> {
-        let started = Instant::now();
+    /// Waits for a usable key, or fails when the request's waiting on limits would exceed
+    /// `max_wait`.
+    async fn lease(&self, p: &PoolRt, waited: &mut Duration) -> Result<usize, CallError> {
         loop {
             if self.cancel.is_cancelled() {
                 return Err(CallError::Cancelled);
@@ -268,7 +271,7 @@ impl Coordinator {
                 } => (until, cooling, first, paced),
             };
             if let (Some(t), true) = (until, cooling) {
-                if t.duration_since(started) > p.limits.max_wait {
+                if *waited + t.saturating_duration_since(now) > p.limits.max_wait {
                     return Err(CallError::Exhausted(p.limits.max_wait));
                 }
                 if !paced {
@@ -286,7 +289,9 @@ impl Coordinator {
                 _ = self.cancel.cancelled() => return Err(CallError::Cancelled),
             }
             if cooling {
-                self.totals().limit_wait += slept_from.elapsed();
+                let slept = slept_from.elapsed();
+                *waited += slept;
+                self.totals().limit_wait += slept;
             }
         }
     }

@@ -161,3 +161,26 @@ async fn every_key_invalid_names_the_labels() {
     );
     assert!(e.hint().unwrap_or_default().contains("key-1, key-2"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn short_waits_that_never_end_still_hit_max_wait() {
+    // One request per 1 s window on each of 2 keys, but every request needs a fresh window
+    // after the first two: the waits are short, their sum is what max_wait bounds.
+    let s = sim(1, 1);
+    let provider = Provider::sim(s.clone());
+    let c = coordinator(pool(2, 2, 0), None);
+    let mut answered = 0;
+    let t0 = Instant::now();
+    let mut last = Ok((String::new(), String::new()));
+    for _ in 0..20 {
+        last = c.call(&provider, &req()).await;
+        if last.is_err() {
+            break;
+        }
+        answered += 1;
+    }
+    // Every call waits < 1 s: nothing is exhausted, all 20 are answered.
+    assert!(last.is_ok(), "{last:?}");
+    assert_eq!(answered, 20);
+    assert!(t0.elapsed() < Duration::from_secs(12), "{:?}", t0.elapsed());
+}

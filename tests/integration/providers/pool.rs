@@ -201,3 +201,24 @@ fn remaining_requests_at_zero_rests_the_key_instead_of_earning_a_429() {
     let statuses: Vec<u16> = fake.seen().iter().map(|s| s.status).collect();
     assert_eq!(statuses, [200, 200, 200]);
 }
+
+#[test]
+fn a_provider_that_keeps_asking_for_short_waits_still_ends_in_exit_75() {
+    let fake = Fake::start(Api::OpenAi, |_| {
+        HttpResponse::json(429, r#"{"error":{"message":"Rate limit reached.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#)
+            .header("retry-after-ms", "300")
+    });
+    let repo = fake::repo_with_llds(1);
+    let started = std::time::Instant::now();
+    let out = run(
+        &repo,
+        1,
+        &fake.env(1),
+        &[("PARWF_PROVIDER__MAX_WAIT_S", "1")],
+    );
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    // About 1 s of 300 ms waits (later ones grow with backoff), then it stops.
+    let n = fake.seen().len();
+    assert!((2..=5).contains(&n), "{n} requests");
+    assert!(started.elapsed().as_secs() < 5);
+}
