@@ -165,3 +165,40 @@ fn the_drafter_calls_its_own_provider_with_its_own_keys() {
     assert_eq!(drafter.seen()[0].req.json()["model"], "m-draft");
     assert_eq!(reviewer.seen()[0].req.json()["model"], "m-review");
 }
+
+#[test]
+fn the_example_config_documents_every_key() {
+    fn leaves(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
+        for (k, v) in t {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::Table(inner) => leaves(&key, inner, out),
+                _ => out.push(key),
+            }
+        }
+    }
+    let example_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.parwf.toml.example"))
+            .expect("example");
+    let example: toml::Table = example_text.parse().expect("example parses");
+    let defaults: toml::Table = parwf::config::DEFAULT_CONFIG.parse().expect("defaults");
+    let (mut documented, mut known) = (Vec::new(), Vec::new());
+    leaves("", &example, &mut documented);
+    leaves("", &defaults, &mut known);
+    for key in &known {
+        assert!(
+            documented.contains(key),
+            "{key} is not in .parwf.toml.example"
+        );
+    }
+    // Used as a repo's config, the example raises no warning.
+    let repo = crate::support::Repo::new();
+    repo.write(".parwf.toml", &example_text);
+    let out = repo.parwf(&["config", "show"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
