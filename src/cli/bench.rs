@@ -1,6 +1,7 @@
 //! `parwf bench`: prints figures. (a) speed-up of --parallel 3 over 1, (b) parallel efficiency
 //! of 100 documents at --parallel 10, (c) discovery time against `git diff --name-only`,
-//! (d) pre-push hook latency on a push that changes no document.
+//! (d) 1,000 documents and a 100,000-commit history, (e) pre-push hook latency on a push that
+//! changes no document, (f) quota use against a rate-limited local server (`bench_ratelimit.rs`).
 //!
 //! Figures, not pass/fail: the machine may be shared and noisy; targets are printed beside them.
 
@@ -17,7 +18,7 @@ use crate::error::{exit, Error};
 use crate::report::progress::Mode;
 use crate::report::summary::Summary;
 
-fn io(e: impl std::fmt::Display) -> Error {
+pub(super) fn io(e: impl std::fmt::Display) -> Error {
     Error::Io(format!("bench: {e}"))
 }
 
@@ -45,16 +46,19 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
             (1_000, 100_000, 20_000)
         };
         scale_run(n)?;
-        discovery("(e) scale discovery", commits, docs)?;
+        discovery("(d) scale discovery", commits, docs)?;
     }
     if want("hook") {
         hook_latency(if args.quick { 2_000 } else { 10_000 })?;
+    }
+    if want("ratelimit") {
+        super::bench_ratelimit::ratelimit()?;
     }
     Ok(exit::OK)
 }
 
 /// A repo whose branch adds `n` documents (the demo fixtures, renumbered) on top of `main`.
-fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
+pub(super) fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
     let dir = tempfile::Builder::new()
         .prefix("parwf-bench-")
         .tempdir()
@@ -100,7 +104,7 @@ fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<R
     Ok(plan)
 }
 
-fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
+pub(super) fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
     match run::collect(plan, Mode::Quiet)? {
         RunOutput::Reviewed(s) => Ok(s),
         _ => Err(io("no documents were reviewed")),
@@ -221,7 +225,7 @@ fn scale_run(n: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// (d) `parwf hook pre-push` on a push of one code-only commit, in a repo of `commits`
+/// (e) `parwf hook pre-push` on a push of one code-only commit, in a repo of `commits`
 /// commits and 2,000 documents: the update of an existing remote branch and a new branch.
 fn hook_latency(commits: usize) -> Result<(), Error> {
     let dir = tempfile::Builder::new()
@@ -318,7 +322,7 @@ fn hook_latency(commits: usize) -> Result<(), Error> {
             .map(|_| ())
     })?;
     println!(
-        "(d) pre-push hook, push changing no document: {total} commits, {docs} documents: update of a remote branch {:.1} ms, new branch (merge-base with origin/main) {:.1} ms, git rev-parse HEAD {:.1} ms (target < 50 ms)",
+        "(e) pre-push hook, push changing no document: {total} commits, {docs} documents: update of a remote branch {:.1} ms, new branch (merge-base with origin/main) {:.1} ms, git rev-parse HEAD {:.1} ms (target < 50 ms)",
         t_update.as_secs_f64() * 1000.0,
         t_new.as_secs_f64() * 1000.0,
         t_git.as_secs_f64() * 1000.0,

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod bench;
+mod bench_ratelimit;
 mod config_cmd;
 mod demo;
 mod hook;

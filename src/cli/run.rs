@@ -12,14 +12,14 @@ use crate::checkpoint::runlog::{new_run_id, RunLog};
 use crate::checkpoint::store::peek;
 use crate::checkpoint::{Layout, RunLock};
 use crate::config::{self, Config, ConfigInputs};
+use crate::coordinator::cooldowns::CooldownStore;
 use crate::coordinator::dispatch::run_pool;
-use crate::coordinator::keys::{CallError, Coordinator, Limits};
-use crate::coordinator::secret::Secret;
+use crate::coordinator::keys::{CallError, Coordinator};
 use crate::discover::{
     self, partition::Partition, DiscoverOptions, Discovery, Selection, WorkflowKind,
 };
 use crate::error::{exit, Error};
-use crate::provider::{sim::Sim, Provider};
+use crate::provider::setup::{self, Setup};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{ItemResult, ItemState, RunFigures, Summary};
 use crate::workflow::{self, prompts::Prompts, Ctx, Outcome};
@@ -224,7 +224,13 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         let _ = git_side.after(plan, &found, &mut summary, reviews, &[], &startup);
         return Ok(RunOutput::Reviewed(summary));
     }
-    let (reviewer, keys) = build_provider(&plan.config)?;
+    // Keys are resolved here, after --dry-run has returned: a dry run reads no secret.
+    let setup = setup::build(&plan.config, &found.workdir, plan.parallel, &|name| {
+        std::env::var(name).ok()
+    })?;
+    for w in &setup.warnings {
+        startup.print(&format!("warning: {w}"));
+    }
     let (lock, runlog) = if plan.keep_state {
         let lock = RunLock::acquire(&layout.lock())?;
         if let Some(previous) = &lock.stale {
@@ -245,7 +251,7 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     let (mut summary, outcomes) = runtime.block_on(run_items(
         plan,
         found.clone(),
-        (reviewer, keys),
+        setup,
         prompts,
         mode,
         cached,
@@ -277,7 +283,7 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
 async fn run_items(
     plan: &RunPlan,
     found: Discovery,
-    (reviewer, keys): (Provider, Vec<Secret>),
+    setup: Setup,
     prompts: Prompts,
     mode: Mode,
     cached: Vec<ItemResult>,
@@ -308,25 +314,22 @@ async fn run_items(
         "PARWF",
         &format!(
             "{total} document(s) to review with {} at --parallel {}",
-            reviewer.label(),
+            setup.reviewer.label(),
             plan.parallel
         ),
     );
-    let limits = Limits {
-        max_in_flight: cfg.provider.max_in_flight,
-        retries: cfg.provider.retries,
-        max_wait: std::time::Duration::from_secs(cfg.provider.max_wait_s),
-    };
-    let provider_label = reviewer.label();
+    let provider_label = setup.reviewer.label();
+    let store = CooldownStore::at(&found.common_dir.join("parwf").join("state.db"));
     let ctx = Arc::new(Ctx {
         coordinator: Coordinator::new(
-            keys,
-            limits,
+            setup.pools,
             plan.parallel,
             reporter.clone(),
             cancel.clone(),
+            Some(store),
         ),
-        reviewer,
+        reviewer: setup.reviewer,
+        drafter: setup.drafter,
         reporter: reporter.clone(),
         prompts,
         workdir: found.workdir.clone(),
@@ -379,6 +382,12 @@ async fn run_items(
         })
         .collect();
     merge_results(&mut results, cached);
+    if let Some(f) = &fatal {
+        reporter.print(&format!("error: {f}"));
+        if let Some(h) = f.hint() {
+            reporter.print(&format!("  hint: {h}"));
+        }
+    }
     let code = exit_code(&results, interrupted, fatal.as_ref());
     let kept = results
         .iter()
@@ -483,26 +492,6 @@ async fn wait_for_signal() {
 #[cfg(not(unix))]
 async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
-}
-
-/// The reviewer provider and its key pool.
-fn build_provider(cfg: &Config) -> Result<(Provider, Vec<Secret>), Error> {
-    match cfg.provider.kind.as_str() {
-        "sim" => {
-            let keys = (1..=cfg.sim.keys.max(1))
-                .map(|i| Secret::new(format!("key-{i}"), format!("sim-key-{i}")))
-                .collect();
-            Ok((Provider::Sim(Sim::new(&cfg.sim)), keys))
-        }
-        "" => Err(Error::usage(
-            "no provider configured",
-            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
-        )),
-        other => Err(Error::usage(
-            format!("provider `{other}` is not available in this version"),
-            "available: sim (more providers are tracked in the issue list); pass --provider sim",
-        )),
-    }
 }
 
 /// The prompts in use: built in, or from `prompts_dir`.

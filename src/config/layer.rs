@@ -50,7 +50,7 @@ impl ConfigError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            ConfigError::Invalid { key, .. } if key == "provider.keys" => Some(
+            ConfigError::Invalid { key, .. } if key.ends_with(".keys") => Some(
                 "keys are references: \"env:NAME\", \"file:PATH\" or \"cmd:COMMAND\"; never put a key in a config file"
                     .into(),
             ),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
 pub use layer::ConfigError;
@@ -49,7 +49,7 @@ pub struct Config {
     pub lineage_dir: String,
     pub workflows: BTreeMap<String, WorkflowConfig>,
     pub provider: ProviderConfig,
-    /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter`]).
+    /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter_provider`]).
     pub drafter: Table,
     pub sim: SimConfig,
     pub hook: HookConfig,
@@ -62,7 +62,7 @@ pub struct WorkflowConfig {
 }
 
 /// `[provider]` (and `[drafter]` merged over it).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ProviderConfig {
     pub kind: String,
     pub model: String,
@@ -273,19 +273,40 @@ fn validate(c: &Config, sources: &BTreeMap<String, Source>) -> Result<(), Config
             ));
         }
     }
-    for (i, k) in c.provider.keys.iter().enumerate() {
-        if !["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p)) {
-            // Never echo the value: it may be a key pasted by mistake.
-            return Err(bad(
-                "provider.keys",
-                format!("entry {} is not a key reference", i + 1),
-            ));
+    let drafter = c.drafter_provider()?;
+    for (setting, keys) in [
+        ("provider.keys", &c.provider.keys),
+        ("drafter.keys", &drafter.keys),
+    ] {
+        for (i, k) in keys.iter().enumerate() {
+            if !["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p)) {
+                // Never echo the value: it may be a key pasted by mistake.
+                return Err(bad(
+                    setting,
+                    format!("entry {} is not a key reference", i + 1),
+                ));
+            }
         }
     }
     Ok(())
 }
 
 impl Config {
+    /// The drafter's provider settings: the keys set in `[drafter]` over `[provider]`.
+    pub fn drafter_provider(&self) -> Result<ProviderConfig, ConfigError> {
+        let Ok(Value::Table(mut merged)) = Value::try_from(&self.provider) else {
+            return Err(ConfigError::Internal("[provider] is not a table".into()));
+        };
+        for (k, v) in &self.drafter {
+            merged.insert(k.clone(), v.clone());
+        }
+        Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                ConfigError::Internal(format!("[drafter]: {}", e.message()))
+            })
+    }
+
     /// The glob lists per workflow, in display order.
     pub fn globs(&self) -> Vec<(crate::discover::WorkflowKind, Vec<String>)> {
         crate::discover::WorkflowKind::ALL

@@ -1,24 +1,38 @@
-//! The credential coordinator: leases a key per request, cools keys on rate limits, and waits
-//! (instead of failing) when every key is cooling.
+//! The credential coordinator: leases a key per request, cools keys on rate limits, paces them,
+//! remembers spent daily quotas across runs, and waits (instead of failing) when every key is
+//! cooling, up to `max_wait`.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::cooldowns::CooldownStore;
+use super::pool::{Event, Outcome, Pick, PoolState};
 use super::secret::Secret;
 use crate::provider::{Provider, ProviderError, Request};
 use crate::report::progress::Reporter;
 
-/// Coordinator settings, from `[provider]`.
+pub use super::pool::{backoff, KeyStats};
+
+/// Coordinator settings for one pool, from `[provider]` (or `[drafter]`).
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_in_flight: usize,
     pub retries: u32,
     pub max_wait: Duration,
+    /// Per key; 0 = no pacing.
+    pub requests_per_minute: u32,
+}
+
+/// One pool of keys and its limits. The reviewer uses pool 0; a drafter with its own keys
+/// gets pool 1.
+#[derive(Debug)]
+pub struct Pool {
+    pub keys: Vec<Secret>,
+    pub limits: Limits,
 }
 
 /// Why a call could not be completed.
@@ -26,140 +40,186 @@ pub struct Limits {
 pub enum CallError {
     #[error("interrupted")]
     Cancelled,
-    #[error("every key is rate limited for longer than max_wait ({}s)", .0.as_secs())]
+    #[error("every usable key is rate limited or out of quota for longer than max_wait_s ({}s)", .0.as_secs())]
     Exhausted(Duration),
-    #[error("every key was refused by the provider ({0})")]
+    #[error("every key was refused by the provider (401/403): {0}")]
     AllInvalid(String),
     #[error("{0}")]
     Provider(ProviderError),
 }
 
-#[derive(Debug, Default)]
-struct KeyState {
-    in_flight: usize,
-    cool_until: Option<Instant>,
-    invalid: bool,
-    backoff_step: u32,
-    last_lease: u64,
-    requests: u64,
-    limited: u64,
-    cooling: Duration,
+impl CallError {
+    /// What the user can do about a run-stopping error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CallError::Exhausted(_) => Some(
+                "run the same command again later; raise max_wait_s to wait longer, or add keys".into(),
+            ),
+            CallError::AllInvalid(labels) => Some(format!(
+                "check the keys behind {labels} (in [provider] keys order, env:/file:/cmd:) and that they belong to this provider and base_url"
+            )),
+            _ => None,
+        }
+    }
 }
 
-#[derive(Debug, Default)]
-struct State {
-    keys: Vec<KeyState>,
-    seq: u64,
+/// Countdown lines while every key cools are repeated this often.
+const ANNOUNCE_EVERY: Duration = Duration::from_secs(10);
+
+struct PoolRt {
+    keys: Vec<Secret>,
+    limits: Limits,
+    state: Mutex<PoolState>,
+    freed: Notify,
+}
+
+impl PoolRt {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn spacing(&self) -> Option<Duration> {
+        let rpm = self.limits.requests_per_minute;
+        (rpm > 0).then(|| Duration::from_secs(60) / rpm)
+    }
+}
+
+#[derive(Default)]
+struct Totals {
     limit_wait: Duration,
     overhead: Duration,
-    waiting_announced: Option<Instant>,
-}
-
-/// Per-key figures for the summary.
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyStats {
-    pub key: String,
-    pub requests: u64,
-    pub rate_limited: u64,
-    pub cooling_ms: u64,
-    pub invalid: bool,
 }
 
 /// Leases keys to requests.
 pub struct Coordinator {
-    keys: Vec<Secret>,
-    limits: Limits,
-    state: Mutex<State>,
-    freed: Notify,
+    pools: Vec<PoolRt>,
+    totals: Mutex<Totals>,
+    store: Option<CooldownStore>,
     reporter: Arc<Reporter>,
     cancel: CancellationToken,
 }
 
-/// One leased key; give it back with [`Coordinator::release`].
-struct Lease {
-    index: usize,
-}
-
-enum Pick {
-    Key(usize),
-    /// No key free: wake at the earliest cooling end (if any) or on a release.
-    /// `cooling` is true when no key is busy, so only a rate limit holds the request.
-    Wait {
-        until: Option<Instant>,
-        cooling: bool,
-    },
-    AllInvalid,
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{:.1}s", d.as_secs_f64()),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+    }
 }
 
 impl Coordinator {
-    /// A coordinator over `keys`; says once when the pool is smaller than the worker count.
+    /// A coordinator over `pools`; says once when the reviewer's pool is smaller than the
+    /// worker count, and restores daily-quota cooldowns remembered in `store`.
     pub fn new(
-        keys: Vec<Secret>,
-        limits: Limits,
+        pools: Vec<Pool>,
         workers: usize,
         reporter: Arc<Reporter>,
         cancel: CancellationToken,
+        store: Option<CooldownStore>,
     ) -> Coordinator {
-        let capacity = keys.len() * limits.max_in_flight.max(1);
-        if capacity < workers {
-            reporter.log(
-                "COORDINATOR",
-                &format!(
-                    "{workers} workers but {} key(s) × {} request(s) in flight: at most {capacity} LLM call(s) at once",
-                    keys.len(),
-                    limits.max_in_flight.max(1)
-                ),
-            );
+        if let Some(p) = pools.first() {
+            let per_key = p.limits.max_in_flight.max(1);
+            let capacity = p.keys.len() * per_key;
+            if capacity < workers {
+                reporter.log(
+                    "COORDINATOR",
+                    &format!(
+                        "{workers} workers but {} key(s) × {per_key} request(s) in flight: at most {capacity} LLM call(s) at once",
+                        p.keys.len(),
+                    ),
+                );
+            }
         }
-        let state = State {
-            keys: keys.iter().map(|_| KeyState::default()).collect(),
-            ..State::default()
-        };
-        Coordinator {
-            keys,
-            limits,
-            state: Mutex::new(state),
-            freed: Notify::new(),
+        let pools: Vec<PoolRt> = pools
+            .into_iter()
+            .map(|p| PoolRt {
+                state: Mutex::new(PoolState::new(p.keys.len())),
+                keys: p.keys,
+                limits: p.limits,
+                freed: Notify::new(),
+            })
+            .collect();
+        let c = Coordinator {
+            pools,
+            totals: Mutex::new(Totals::default()),
+            store,
             reporter,
             cancel,
+        };
+        c.restore();
+        c
+    }
+
+    fn restore(&self) {
+        let Some(store) = &self.store else { return };
+        let now = SystemTime::now();
+        for p in &self.pools {
+            for (i, key) in p.keys.iter().enumerate() {
+                match store.get(&key.fingerprint(), now) {
+                    Ok(Some((until, reason))) => {
+                        let wait = until.duration_since(now).unwrap_or(Duration::ZERO);
+                        p.lock().restore_quota(i, Instant::now(), wait);
+                        self.reporter.log(
+                            "COORDINATOR",
+                            &format!(
+                                "{} is out of quota ({reason}, remembered from an earlier run): cooling {}",
+                                key.label(),
+                                human(wait)
+                            ),
+                        );
+                    }
+                    Ok(None) => {}
+                    Err(e) => self
+                        .reporter
+                        .log("COORDINATOR", &format!("cannot read key cooldowns: {e}")),
+                }
+            }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn totals(&self) -> std::sync::MutexGuard<'_, Totals> {
+        self.totals.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends `req` through `provider`, leasing a key for each attempt; returns the text and the
-    /// label of the key that answered.
+    /// Sends `req` through `provider`, leasing a key from the provider's pool for each
+    /// attempt; returns the text and the label of the key that answered.
     pub async fn call(
         &self,
         provider: &Provider,
         req: &Request,
     ) -> Result<(String, String), CallError> {
+        let Some(pool) = self.pools.get(provider.pool()) else {
+            return Err(CallError::Provider(ProviderError::Fatal(
+                "internal error: no key pool for this provider".into(),
+            )));
+        };
         let mut transient_failures = 0u32;
+        // Rate-limit waits of this request so far: max_wait bounds their sum, so a provider that
+        // keeps answering 429 with short waits cannot hold a request forever.
+        let mut waited = Duration::ZERO;
         loop {
-            let lease = self.lease().await?;
-            let key = &self.keys[lease.index];
+            let index = self.lease(pool, &mut waited).await?;
+            let key = &pool.keys[index];
             let result = tokio::select! {
                 r = provider.complete(req, key) => r,
                 _ = self.cancel.cancelled() => {
-                    self.release(lease, None);
+                    self.release(pool, index, Outcome::Abandoned);
                     return Err(CallError::Cancelled);
                 }
             };
-            let label = key.label().to_string();
             match result {
-                Ok(text) => {
-                    self.release(lease, None);
-                    return Ok((text, label));
+                Ok(reply) => {
+                    self.release(pool, index, Outcome::Answered(reply.rest));
+                    return Ok((reply.text, key.label().to_string()));
                 }
                 Err(ProviderError::Transient(msg)) => {
-                    self.release(lease, None);
+                    self.release(pool, index, Outcome::Abandoned);
                     transient_failures += 1;
-                    if transient_failures > self.limits.retries {
+                    if transient_failures > pool.limits.retries {
                         return Err(CallError::Provider(ProviderError::Transient(format!(
                             "{msg} (gave up after {} retries)",
-                            self.limits.retries
+                            pool.limits.retries
                         ))));
                     }
                     let delay = backoff(transient_failures, Duration::from_millis(500));
@@ -169,195 +229,168 @@ impl Coordinator {
                     }
                 }
                 Err(ProviderError::Fatal(msg)) => {
-                    self.release(lease, None);
+                    self.release(pool, index, Outcome::Abandoned);
                     return Err(CallError::Provider(ProviderError::Fatal(msg)));
                 }
-                Err(e) => self.release(lease, Some(e)),
+                Err(e) => self.release(pool, index, Outcome::Failed(&e)),
             }
         }
     }
 
-    /// Waits for a usable key, or fails when waiting would exceed `max_wait`.
-    async fn lease(&self) -> Result<Lease, CallError> {
-        let started = Instant::now();
+    /// Waits for a usable key, or fails when the request's waiting on limits would exceed
+    /// `max_wait`.
+    async fn lease(&self, p: &PoolRt, waited: &mut Duration) -> Result<usize, CallError> {
         loop {
             if self.cancel.is_cancelled() {
                 return Err(CallError::Cancelled);
             }
             let t0 = std::time::Instant::now();
             let now = Instant::now();
-            let notified = self.freed.notified();
+            let notified = p.freed.notified();
             let pick = {
-                let mut st = self.lock();
-                let pick = self.pick(&mut st, now);
+                let mut st = p.lock();
+                let pick = st.pick(now, p.limits.max_in_flight);
                 if let Pick::Key(i) = pick {
-                    st.seq += 1;
-                    let seq = st.seq;
-                    let k = &mut st.keys[i];
-                    k.in_flight += 1;
-                    k.requests += 1;
-                    k.last_lease = seq;
+                    st.lease(i, now, p.spacing());
                 }
-                st.overhead += t0.elapsed();
                 pick
             };
-            let (until, cooling) = match pick {
-                Pick::Key(index) => return Ok(Lease { index }),
+            self.totals().overhead += t0.elapsed();
+            let (until, cooling, first, paced) = match pick {
+                Pick::Key(index) => return Ok(index),
                 Pick::AllInvalid => {
-                    let labels: Vec<&str> = self.keys.iter().map(|k| k.label()).collect();
+                    let labels: Vec<&str> = p.keys.iter().map(|k| k.label()).collect();
                     return Err(CallError::AllInvalid(labels.join(", ")));
                 }
-                Pick::Wait { until, cooling } => (until, cooling),
+                Pick::Exhausted => return Err(CallError::Exhausted(p.limits.max_wait)),
+                Pick::Wait {
+                    until,
+                    cooling,
+                    first,
+                    paced,
+                } => (until, cooling, first, paced),
             };
             if let (Some(t), true) = (until, cooling) {
-                if t.duration_since(started) > self.limits.max_wait {
-                    return Err(CallError::Exhausted(self.limits.max_wait));
+                if *waited + t.saturating_duration_since(now) > p.limits.max_wait {
+                    return Err(CallError::Exhausted(p.limits.max_wait));
                 }
-                self.announce_wait(t);
+                if !paced {
+                    self.announce(p, t, first);
+                }
             }
-            let far = Instant::now() + Duration::from_secs(3600);
+            // Wake at least every ANNOUNCE_EVERY so the countdown keeps being told.
+            let wake = until
+                .unwrap_or(now + Duration::from_secs(3600))
+                .min(now + ANNOUNCE_EVERY);
             let slept_from = Instant::now();
             tokio::select! {
                 _ = notified => {}
-                _ = tokio::time::sleep_until(until.unwrap_or(far)) => {}
+                _ = tokio::time::sleep_until(wake) => {}
                 _ = self.cancel.cancelled() => return Err(CallError::Cancelled),
             }
             if cooling {
-                self.lock().limit_wait += slept_from.elapsed();
+                let slept = slept_from.elapsed();
+                *waited += slept;
+                self.totals().limit_wait += slept;
             }
         }
     }
 
-    /// The least busy, least recently used usable key with room, else what to wait for.
-    fn pick(&self, st: &mut State, now: Instant) -> Pick {
-        let max = self.limits.max_in_flight.max(1);
-        let mut earliest: Option<Instant> = None;
-        for k in st.keys.iter_mut().filter(|k| !k.invalid) {
-            match k.cool_until {
-                Some(t) if t > now => earliest = Some(earliest.map_or(t, |e| e.min(t))),
-                Some(_) => k.cool_until = None,
-                None => {}
+    /// The `[COORDINATOR]` countdown: once per cooling end, then every ANNOUNCE_EVERY.
+    fn announce(&self, p: &PoolRt, until: Instant, first: Option<usize>) {
+        let now = Instant::now();
+        let again = {
+            let mut st = p.lock();
+            match st.announced {
+                Some((u, at)) if u == until && now.duration_since(at) < ANNOUNCE_EVERY => return,
+                Some((u, _)) if u == until => {
+                    st.announced = Some((until, now));
+                    true
+                }
+                _ => {
+                    st.announced = Some((until, now));
+                    false
+                }
             }
-        }
-        let ready = st
-            .keys
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| !k.invalid && k.cool_until.is_none() && k.in_flight < max)
-            .min_by_key(|(_, k)| (k.in_flight, k.last_lease));
-        if let Some((i, _)) = ready {
-            return Pick::Key(i);
-        }
-        if st.keys.iter().all(|k| k.invalid) {
-            return Pick::AllInvalid;
-        }
-        let busy = st.keys.iter().any(|k| !k.invalid && k.in_flight > 0);
-        Pick::Wait {
-            until: earliest,
-            cooling: !busy && earliest.is_some(),
-        }
+        };
+        let left = human(until.saturating_duration_since(now));
+        let who = first
+            .and_then(|i| p.keys.get(i))
+            .map_or("a key".to_string(), |k| k.label().to_string());
+        let msg = if again {
+            format!("still pausing: {left} until {who} frees")
+        } else {
+            format!(
+                "every key is cooling: pausing {left} until {who} frees (max_wait_s {})",
+                p.limits.max_wait.as_secs()
+            )
+        };
+        self.reporter.log("COORDINATOR", &msg);
     }
 
-    fn announce_wait(&self, until: Instant) {
-        let mut st = self.lock();
-        if st.waiting_announced == Some(until) {
-            return;
-        }
-        st.waiting_announced = Some(until);
-        drop(st);
-        let secs = until
-            .saturating_duration_since(Instant::now())
-            .as_secs_f64();
-        self.reporter.log(
-            "COORDINATOR",
-            &format!("every key is cooling: pausing {secs:.1}s until the first one frees"),
-        );
-    }
-
-    /// Returns a key; `outcome` is the rate-limit/key error the request met, if any.
-    fn release(&self, lease: Lease, outcome: Option<ProviderError>) {
+    /// Returns a key and applies what the request learnt about it.
+    fn release(&self, p: &PoolRt, index: usize, outcome: Outcome<'_>) {
         let t0 = std::time::Instant::now();
-        let mut message = None;
-        {
-            let mut st = self.lock();
-            let label = self.keys[lease.index].label().to_string();
-            let k = &mut st.keys[lease.index];
-            k.in_flight = k.in_flight.saturating_sub(1);
-            match outcome {
-                None => k.backoff_step = 0,
-                Some(ProviderError::RateLimited { retry_after }) => {
-                    k.limited += 1;
-                    k.backoff_step += 1;
-                    let wait = retry_after
-                        .unwrap_or_else(|| backoff(k.backoff_step, Duration::from_secs(1)))
-                        .min(MAX_COOL);
-                    k.cooling += wait;
-                    k.cool_until = Some(Instant::now() + wait);
-                    message = Some(format!(
-                        "{label} rate limited: cooling {:.1}s",
-                        wait.as_secs_f64()
-                    ));
-                }
-                Some(ProviderError::QuotaExhausted { for_ }) => {
-                    k.limited += 1;
-                    let wait = for_.min(MAX_COOL);
-                    k.cooling += wait;
-                    k.cool_until = Some(Instant::now() + wait);
-                    message = Some(format!(
-                        "{label} quota exhausted: out for {:.0} min",
-                        wait.as_secs_f64() / 60.0
-                    ));
-                }
-                Some(ProviderError::InvalidKey) => {
-                    k.invalid = true;
-                    message = Some(format!(
-                        "{label} was refused (401/403): not used again in this run"
-                    ));
-                }
-                Some(_) => {}
+        let event = p.lock().release(index, outcome, Instant::now());
+        self.totals().overhead += t0.elapsed();
+        p.freed.notify_waiters();
+        let Some(event) = event else { return };
+        let key = &p.keys[index];
+        let label = key.label();
+        let msg = match event {
+            Event::Limited(w) => format!("{label} rate limited: cooling {}", human(w)),
+            // Routine pacing from the provider's own headers: not worth a line each time.
+            Event::Rested(w) => {
+                tracing::debug!("{label} has no requests left: resting {w:?}");
+                return;
             }
-            st.overhead += t0.elapsed();
-        }
-        if let Some(m) = message {
-            self.reporter.log("COORDINATOR", &m);
-        }
-        self.freed.notify_waiters();
+            Event::DailyQuota(w) => {
+                let until = SystemTime::now() + w;
+                if let Some(store) = &self.store {
+                    if let Err(e) =
+                        store.set(&key.fingerprint(), until, "daily quota", SystemTime::now())
+                    {
+                        self.reporter.log(
+                            "COORDINATOR",
+                            &format!("cannot remember {label}'s cooldown: {e}"),
+                        );
+                    }
+                }
+                format!(
+                    "{label} daily quota spent: out for {} (until the quota resets)",
+                    human(w)
+                )
+            }
+            Event::OutForRun => {
+                format!("{label} has no quota left (billing): not used again in this run")
+            }
+            Event::Invalid(status) => {
+                format!("{label} was refused (HTTP {status}): not used again in this run")
+            }
+        };
+        self.reporter.log("COORDINATOR", &msg);
     }
 
-    /// Per-key figures.
+    /// Per-key figures, pools in order.
     pub fn key_stats(&self) -> Vec<KeyStats> {
-        let st = self.lock();
-        self.keys
+        let now = Instant::now();
+        self.pools
             .iter()
-            .zip(&st.keys)
-            .map(|(s, k)| KeyStats {
-                key: s.label().to_string(),
-                requests: k.requests,
-                rate_limited: k.limited,
-                cooling_ms: k.cooling.as_millis() as u64,
-                invalid: k.invalid,
+            .flat_map(|p| {
+                let labels: Vec<&str> = p.keys.iter().map(|k| k.label()).collect();
+                p.lock().stats(&labels, now)
             })
             .collect()
     }
 
-    /// Total time requests waited for a key, and time spent in the coordinator's bookkeeping.
+    /// Total time requests waited on rate limits, and time spent in the coordinator's
+    /// bookkeeping.
     pub fn times(&self) -> (Duration, Duration) {
-        let st = self.lock();
-        (st.limit_wait, st.overhead)
+        let t = self.totals();
+        (t.limit_wait, t.overhead)
     }
 }
 
-/// Cooling is capped: a provider asking for more than a day is treated as a day.
-const MAX_COOL: Duration = Duration::from_secs(24 * 3600);
-
-/// Exponential backoff with jitter: base × 2^(step-1), capped at 60 s, ±25%.
-pub fn backoff(step: u32, base: Duration) -> Duration {
-    let exp = base.saturating_mul(1u32 << step.saturating_sub(1).min(16));
-    let capped = exp.min(Duration::from_secs(60));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
-    capped.mul_f64(jitter)
-}
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;

@@ -1,5 +1,8 @@
 //! The worker pool, the credential coordinator and the rate-limit classes.
 
+pub mod cooldowns;
 pub mod dispatch;
+pub mod keyref;
 pub mod keys;
+mod pool;
 pub mod secret;

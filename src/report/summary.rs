@@ -205,7 +205,19 @@ impl Summary {
             self.rate_limit_wait_ms as f64 / 1000.0
         );
         for k in &self.keys {
-            let _ = write!(out, "; {} {} req/{} 429", k.key, k.requests, k.rate_limited);
+            let _ = write!(
+                out,
+                "; {} {} req/{} 429/{:.1}s cooling",
+                k.key,
+                k.requests,
+                k.rate_limited,
+                k.cooling_ms as f64 / 1000.0
+            );
+            if k.invalid {
+                out.push_str(" (invalid)");
+            } else if k.quota_exhausted {
+                out.push_str(" (out of quota)");
+            }
         }
         out.push('\n');
         out

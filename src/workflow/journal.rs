@@ -10,7 +10,7 @@ use crate::checkpoint::runlog::AuditEvent;
 use crate::checkpoint::store::{Checkpoint, Header, Step};
 use crate::checkpoint::StoreError;
 use crate::coordinator::keys::CallError;
-use crate::provider::Request;
+use crate::provider::{Provider, Request};
 use crate::report::summary::{ItemResult, ItemState};
 
 /// An item's steps: those to replay and the checkpoint new ones go to.
@@ -107,6 +107,7 @@ impl Journal {
     pub async fn call(
         &mut self,
         ctx: &Ctx,
+        provider: &Provider,
         id: &str,
         kind: &str,
         iteration: u32,
@@ -126,7 +127,7 @@ impl Journal {
             None => {}
         }
         let started = Instant::now();
-        let (text, key) = ctx.coordinator.call(&ctx.reviewer, req).await?;
+        let (text, key) = ctx.coordinator.call(provider, req).await?;
         self.calls += 1;
         let duration = started.elapsed().as_millis() as u64;
         let verdict =

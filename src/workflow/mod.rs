@@ -25,6 +25,7 @@ use verdict::Verdict;
 /// Everything a workflow needs, shared by all items of a run.
 pub struct Ctx {
     pub reviewer: Provider,
+    pub drafter: Provider,
     pub coordinator: Coordinator,
     pub reporter: Arc<Reporter>,
     pub prompts: Prompts,
@@ -182,7 +183,7 @@ async fn review_loop(
             findings: Vec::new(),
         };
         let text = journal
-            .call(ctx, &item.id, "review", iteration, &req)
+            .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
             .await?;
         let review = verdict::parse(&text);
         out.review = Some(text);
@@ -222,7 +223,7 @@ async fn review_loop(
             findings: blockers.clone(),
         };
         document = journal
-            .call(ctx, &item.id, "draft", iteration, &req)
+            .call(ctx, &ctx.drafter, &item.id, "draft", iteration, &req)
             .await?;
         out.revised = Some(document.clone());
         previous_blockers = Some(blockers);

@@ -7,6 +7,7 @@ mod discover;
 mod hook;
 mod hostile;
 mod props;
+mod providers;
 mod resume;
 mod run;
 mod writeback;

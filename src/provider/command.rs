@@ -1,0 +1,187 @@
+//! The `command` provider: any CLI that reads the prompt on stdin and prints the review on
+//! stdout, run through `sh -c` in the repo root with a timeout.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+
+use super::{ProviderError, Reply, Request};
+use crate::coordinator::secret::Secret;
+
+/// Exit status a command uses to say "try again later" (EX_TEMPFAIL): retried like a 5xx.
+pub const TEMPFAIL: i32 = 75;
+
+/// `provider.command` and how to run it.
+#[derive(Debug)]
+pub struct CommandProvider {
+    pub command: String,
+    pub model: String,
+    pub timeout: Duration,
+    pub workdir: PathBuf,
+}
+
+/// Kills the command's whole process group when the call ends early (timeout, Ctrl+C), so a
+/// pipeline under `sh -c` does not outlive it.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl CommandProvider {
+    /// Runs the command once. The key (when keys are configured) is passed in `PARWF_API_KEY`,
+    /// never on the command line.
+    pub async fn complete(&self, req: &Request, key: &Secret) -> Result<Reply, ProviderError> {
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg(&self.command)
+            .current_dir(&self.workdir)
+            .env("PARWF_TASK", req.task.name())
+            .env("PARWF_MODEL", &self.model)
+            .env("PARWF_KEY_LABEL", key.label())
+            .env_remove("PARWF_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if !key.expose().is_empty() {
+            cmd.env("PARWF_API_KEY", key.expose());
+        }
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = cmd.spawn().map_err(|e| {
+            ProviderError::Fatal(format!("cannot run provider.command with sh: {e}"))
+        })?;
+        let mut guard = GroupGuard(child.id());
+        if let Some(mut stdin) = child.stdin.take() {
+            let prompt = req.prompt.clone();
+            // A command that does not read its stdin is fine: ignore the broken pipe.
+            tokio::spawn(async move {
+                let _ = stdin.write_all(prompt.as_bytes()).await;
+            });
+        }
+        let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
+            Ok(Ok(out)) => out,
+            Ok(Err(e)) => {
+                return Err(ProviderError::Fatal(format!(
+                    "provider.command failed: {e}"
+                )))
+            }
+            Err(_) => {
+                return Err(ProviderError::Transient(format!(
+                    "provider.command gave no answer within {}s (timeout_s)",
+                    self.timeout.as_secs()
+                )))
+            }
+        };
+        guard.0 = None;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("(no output on stderr)")
+            .trim()
+            .to_string();
+        if !out.status.success() {
+            let msg = match out.status.code() {
+                Some(code) => format!("provider.command exited with status {code}: {last}"),
+                None => format!("provider.command was killed by a signal: {last}"),
+            };
+            return Err(if out.status.code() == Some(TEMPFAIL) {
+                ProviderError::Transient(msg)
+            } else {
+                ProviderError::Fatal(msg)
+            });
+        }
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.trim().is_empty() {
+            return Err(ProviderError::Fatal(format!(
+                "provider.command printed nothing on stdout: {last}"
+            )));
+        }
+        Ok(Reply::text(text))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::discover::WorkflowKind;
+    use crate::provider::Task;
+
+    fn provider(command: &str, timeout_ms: u64) -> CommandProvider {
+        CommandProvider {
+            command: command.into(),
+            model: "m1".into(),
+            timeout: Duration::from_millis(timeout_ms),
+            workdir: std::env::temp_dir(),
+        }
+    }
+
+    fn req() -> Request {
+        Request {
+            task: Task::Review(WorkflowKind::Lld),
+            prompt: "the prompt\n".into(),
+            document: String::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn prompt_in_review_out_key_in_env() {
+        let key = Secret::new("key-1", "k-123");
+        let p = provider(
+            r#"read line; echo "$line|$PARWF_TASK|$PARWF_MODEL|$PARWF_API_KEY""#,
+            5000,
+        );
+        let r = p.complete(&req(), &key).await.unwrap();
+        assert_eq!(r.text, "the prompt|review-lld|m1|k-123\n");
+        // The keyless pseudo-key sets no PARWF_API_KEY.
+        let none = Secret::new("command", "");
+        let r = p.complete(&req(), &none).await.unwrap();
+        assert_eq!(r.text, "the prompt|review-lld|m1|\n");
+    }
+
+    #[tokio::test]
+    async fn failures_timeouts_and_tempfail() {
+        let key = Secret::new("key-1", "");
+        let e = provider("echo warming up >&2; echo 'quota gone' >&2; exit 3", 5000)
+            .complete(&req(), &key)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Fatal(m) if m == "provider.command exited with status 3: quota gone"),
+            "{e:?}"
+        );
+        let e = provider("echo busy >&2; exit 75", 5000)
+            .complete(&req(), &key)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ProviderError::Transient(_)), "{e:?}");
+        let t = std::time::Instant::now();
+        let e = provider("sleep 5 | cat", 200)
+            .complete(&req(), &key)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Transient(m) if m.contains("within")),
+            "{e:?}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(3));
+        let e = provider("cat >/dev/null", 5000)
+            .complete(&req(), &key)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("printed nothing"), "{e}");
+    }
+}

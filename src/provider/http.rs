@@ -1,0 +1,234 @@
+//! The HTTP providers' shared path: one reqwest client (rustls), a per-request timeout,
+//! transport errors as transient, non-2xx responses classified from their real format.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use super::ratelimit::{self, Api, Headers};
+use super::{anthropic, gemini, openai, ProviderError, Reply};
+use crate::coordinator::secret::Secret;
+
+/// Model settings sent with every request.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub model: String,
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    /// Negative: not sent (for models that only accept their default).
+    pub temperature: f64,
+    /// 0: not sent (Anthropic requires one and gets 8192).
+    pub max_tokens: u32,
+    pub timeout: Duration,
+}
+
+/// An OpenAI-compatible, Anthropic or Gemini endpoint.
+#[derive(Debug)]
+pub struct Http {
+    api: Api,
+    settings: Settings,
+    client: reqwest::Client,
+}
+
+/// The base URL each API uses when `base_url` is empty.
+pub fn default_base_url(api: Api) -> &'static str {
+    match api {
+        Api::OpenAi => "https://api.openai.com/v1",
+        Api::Anthropic => "https://api.anthropic.com",
+        Api::Gemini => "https://generativelanguage.googleapis.com/v1beta",
+    }
+}
+
+impl Http {
+    /// A client for `api`; fails only if TLS cannot be initialised.
+    pub fn new(api: Api, mut settings: Settings) -> Result<Http, String> {
+        if settings.base_url.is_empty() {
+            settings.base_url = default_base_url(api).to_string();
+        }
+        settings.base_url = settings.base_url.trim_end_matches('/').to_string();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("parwf/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.timeout.min(Duration::from_secs(30)))
+            .build()
+            .map_err(|e| format!("cannot create the HTTP client: {e}"))?;
+        Ok(Http {
+            api,
+            settings,
+            client,
+        })
+    }
+
+    /// `openai/gpt-4o-mini`.
+    pub fn label(&self) -> String {
+        let name = match self.api {
+            Api::OpenAi => "openai",
+            Api::Anthropic => "anthropic",
+            Api::Gemini => "gemini",
+        };
+        format!("{name}/{}", self.settings.model)
+    }
+
+    /// One request with one key: the review text, or the classified failure.
+    pub async fn complete(&self, prompt: &str, key: &Secret) -> Result<Reply, ProviderError> {
+        let s = &self.settings;
+        let builder = match self.api {
+            Api::OpenAi => openai::request(&self.client, s, prompt, key),
+            Api::Anthropic => anthropic::request(&self.client, s, prompt, key),
+            Api::Gemini => gemini::request(&self.client, s, prompt, key),
+        };
+        let resp = builder
+            .timeout(s.timeout)
+            .send()
+            .await
+            .map_err(|e| transport(&e, s.timeout))?;
+        let status = resp.status().as_u16();
+        let headers = Headers(
+            resp.headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect(),
+        );
+        let body = resp.text().await.map_err(|e| transport(&e, s.timeout))?;
+        let now = SystemTime::now();
+        if !(200..300).contains(&status) {
+            return Err(ratelimit::classify(self.api, status, &headers, &body, now));
+        }
+        let json: Value = serde_json::from_str(&body).map_err(|_| {
+            ProviderError::Fatal(format!(
+                "HTTP {status} but the body is not JSON: {}",
+                ratelimit::error_message(&body)
+            ))
+        })?;
+        let text = match self.api {
+            Api::OpenAi => openai::text(&json),
+            Api::Anthropic => anthropic::text(&json),
+            Api::Gemini => gemini::text(&json),
+        }?;
+        if text.trim().is_empty() {
+            return Err(ProviderError::Fatal(
+                "the model returned an empty answer".into(),
+            ));
+        }
+        Ok(Reply {
+            text,
+            rest: ratelimit::exhausted_for(&headers, now),
+        })
+    }
+}
+
+/// A timeout, refused connection, reset: worth retrying.
+fn transport(e: &reqwest::Error, timeout: Duration) -> ProviderError {
+    if e.is_timeout() {
+        return ProviderError::Transient(format!(
+            "no answer within {}s (timeout_s)",
+            timeout.as_secs()
+        ));
+    }
+    let mut msg = if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    if let Some(host) = e.url().and_then(|u| u.host_str()) {
+        msg.push_str(&format!(" to {host}"));
+    }
+    let mut source = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    if let Some(cause) = last {
+        msg.push_str(&format!(": {cause}"));
+    }
+    ProviderError::Transient(msg)
+}
+
+/// A key as a header value marked sensitive (kept out of debug output). Key references
+/// refuse keys with whitespace or control characters, so the fallback is never sent.
+pub fn key_header(key: &Secret) -> reqwest::header::HeaderValue {
+    let mut v = reqwest::header::HeaderValue::from_str(key.expose())
+        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("invalid-key-text"));
+    v.set_sensitive(true);
+    v
+}
+
+/// The string at a JSON pointer, for response parsers.
+pub fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+/// A response that parsed but held no text where the API puts it.
+pub fn unexpected(api: &str, v: &Value) -> ProviderError {
+    let mut shape = v.to_string();
+    if let Some((i, _)) = shape.char_indices().nth(200) {
+        shape.truncate(i);
+        shape.push('…');
+    }
+    ProviderError::Fatal(format!("unexpected {api} response: {shape}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::local_server::{HttpResponse, LocalServer};
+
+    fn http(api: Api, base_url: String, timeout_ms: u64) -> Http {
+        Http::new(
+            api,
+            Settings {
+                model: "m-test".into(),
+                base_url,
+                temperature: 0.2,
+                max_tokens: 0,
+                timeout: Duration::from_millis(timeout_ms),
+            },
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn success_carries_the_rest_hint_and_timeouts_are_transient() {
+        let server = LocalServer::start(|req| {
+            if req.json()["messages"][0]["content"] == "slow" {
+                return HttpResponse::json(200, "{}").delay(Duration::from_millis(800));
+            }
+            HttpResponse::json(
+                200,
+                r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}"#,
+            )
+            .header("x-ratelimit-remaining-requests", "0")
+            .header("x-ratelimit-reset-requests", "1.5s")
+        })
+        .unwrap();
+        let h = http(Api::OpenAi, format!("{}/v1/", server.url()), 300);
+        let key = Secret::new("key-1", "k");
+        let r = h.complete("hi", &key).await.unwrap();
+        assert_eq!(r.text, "ok");
+        assert_eq!(r.rest, Some(Duration::from_millis(1500)));
+        let e = h.complete("slow", &key).await.unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Transient(m) if m.contains("no answer within")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_connections_are_transient() {
+        // Bind then drop: nothing listens on this port any more.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let h = http(Api::Gemini, format!("http://127.0.0.1:{port}"), 2000);
+        let e = h
+            .complete("hi", &Secret::new("key-1", "k"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Transient(m) if m.starts_with("cannot connect to 127.0.0.1")),
+            "{e:?}"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! OpenAI chat completions, on any compatible base URL (OpenAI, a LiteLLM proxy, vLLM, Ollama).
+
+use serde_json::{json, Value};
+
+use super::http::{str_at, unexpected, Settings};
+use super::ProviderError;
+use crate::coordinator::secret::Secret;
+
+/// `POST {base_url}/chat/completions` with a bearer key.
+pub fn request(
+    client: &reqwest::Client,
+    s: &Settings,
+    prompt: &str,
+    key: &Secret,
+) -> reqwest::RequestBuilder {
+    let mut body = json!({
+        "model": s.model,
+        "messages": [{"role": "user", "content": prompt}],
+    });
+    if s.temperature >= 0.0 {
+        body["temperature"] = json!(s.temperature);
+    }
+    if s.max_tokens > 0 {
+        body["max_tokens"] = json!(s.max_tokens);
+    }
+    client
+        .post(format!("{}/chat/completions", s.base_url))
+        .bearer_auth(key.expose())
+        .json(&body)
+}
+
+/// `choices[0].message.content`.
+pub fn text(v: &Value) -> Result<String, ProviderError> {
+    match str_at(v, "/choices/0/message/content") {
+        Some(t) => Ok(t.to_string()),
+        None => match str_at(v, "/choices/0/finish_reason") {
+            Some(reason) => Err(ProviderError::Fatal(format!(
+                "the model returned no text (finish_reason: {reason})"
+            ))),
+            None => Err(unexpected("OpenAI", v)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_first_choice() {
+        let v = json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Verdict: APPROVED"},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
+        });
+        assert_eq!(text(&v).unwrap(), "Verdict: APPROVED");
+        let filtered = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": null},
+                                            "finish_reason": "content_filter"}]});
+        assert!(text(&filtered)
+            .unwrap_err()
+            .to_string()
+            .contains("content_filter"));
+        assert!(text(&json!({"object": "list"})).is_err());
+    }
+}

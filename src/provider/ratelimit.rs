@@ -1,0 +1,402 @@
+//! Reading rate limits from real provider responses: header and body parsers (pure, tested on
+//! real-shaped input) and the classification of a failed response into a [`ProviderError`].
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::ProviderError;
+
+/// No provider hint is believed beyond this: a day (a daily quota resets within one).
+pub const MAX_HINT: Duration = Duration::from_secs(24 * 3600);
+
+/// Which wire format a response is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    OpenAi,
+    Anthropic,
+    Gemini,
+}
+
+/// Response headers, names lowercased.
+#[derive(Debug, Clone, Default)]
+pub struct Headers(pub Vec<(String, String)>);
+
+impl Headers {
+    /// The first value of `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    }
+}
+
+fn cap(d: Duration) -> Duration {
+    d.min(MAX_HINT)
+}
+
+fn secs_f64(s: f64) -> Option<Duration> {
+    if !s.is_finite() || s < 0.0 {
+        return None;
+    }
+    Some(cap(Duration::try_from_secs_f64(
+        s.min(MAX_HINT.as_secs_f64()),
+    )
+    .ok()?))
+}
+
+/// `Retry-After`: delay-seconds (fractions tolerated) or an HTTP-date. A date in the past is 0;
+/// a negative or unreadable value is `None` (the caller backs off).
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(s) = v.parse::<f64>() {
+        return secs_f64(s);
+    }
+    let at = http_date(v)?;
+    Some(cap(at.duration_since(now).unwrap_or(Duration::ZERO)))
+}
+
+/// Go-style durations as in OpenAI's `x-ratelimit-reset-*`: `1s`, `6m0s`, `250ms`, `1h2m3.5s`.
+pub fn go_duration(value: &str) -> Option<Duration> {
+    let s = value.trim();
+    if s.is_empty() || s.starts_with('-') {
+        return None;
+    }
+    if s == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let unit_end = rest[num_end..]
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .map_or(rest.len(), |i| num_end + i);
+        let n: f64 = rest[..num_end].parse().ok()?;
+        let scale = match &rest[num_end..unit_end] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += n * scale;
+        rest = &rest[unit_end..];
+    }
+    secs_f64(total)
+}
+
+/// A protobuf JSON `Duration` as in Gemini's `RetryInfo.retryDelay`: `"45.8s"`.
+pub fn proto_duration(value: &str) -> Option<Duration> {
+    secs_f64(value.trim().strip_suffix('s')?.parse().ok()?)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number (inverse of [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+fn at(days: i64, secs_of_day: f64) -> Option<SystemTime> {
+    let secs = days as f64 * 86_400.0 + secs_of_day;
+    (secs >= 0.0).then(|| UNIX_EPOCH + Duration::from_secs_f64(secs))
+}
+
+fn hms(s: &str) -> Option<f64> {
+    let mut it = s.splitn(3, ':');
+    let h: u32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let sec: f64 = it.next()?.parse().ok()?;
+    (h < 24 && m < 60 && (0.0..61.0).contains(&sec)).then(|| f64::from(h * 3600 + m * 60) + sec)
+}
+
+/// An IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`), the form servers send in `Retry-After`.
+pub fn http_date(value: &str) -> Option<SystemTime> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_, day, mon, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
+    let d: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    at(days_from_civil(year.parse().ok()?, m, d), hms(time)?)
+}
+
+/// An RFC 3339 timestamp (`2026-01-01T00:00:30Z`, `…T00:00:30.5+01:00`), as in Anthropic's
+/// `anthropic-ratelimit-*-reset`.
+pub fn rfc3339(value: &str) -> Option<SystemTime> {
+    let v = value.trim();
+    let (date, rest) = v.split_at_checked(10)?;
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let mut d = date.splitn(3, '-');
+    let (y, m, day): (i64, u32, u32) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (time, offset) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
+        (t, 0i64)
+    } else {
+        let i = rest.rfind(['+', '-'])?;
+        let (t, off) = rest.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let (oh, om) = off[1..].split_once(':')?;
+        let mins = oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?;
+        (t, sign * mins * 60)
+    };
+    at(days_from_civil(y, m, day), hms(time)? - offset as f64)
+}
+
+fn until(t: SystemTime, now: SystemTime) -> Duration {
+    cap(t.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Is `date` (local civil date) in US daylight time at 00:00 local? DST runs from the second
+/// Sunday of March to the first Sunday of November, switching at 02:00, so midnight of the
+/// switch-on day is still standard time and midnight of the switch-off day is still daylight.
+fn pacific_midnight_is_dst(y: i64, m: u32, d: u32) -> bool {
+    let nth_sunday = |month: u32, n: i64| {
+        let first = days_from_civil(y, month, 1);
+        let weekday = (first + 4).rem_euclid(7); // 0 = Sunday; 1970-01-01 was a Thursday
+        first + (7 - weekday) % 7 + 7 * (n - 1)
+    };
+    let day = days_from_civil(y, m, d);
+    day > nth_sunday(3, 2) && day <= nth_sunday(11, 1)
+}
+
+/// The next midnight in America/Los_Angeles after `now`, when Gemini's daily quotas reset.
+/// Computed from the US DST rules (no tz database): UTC-8, or UTC-7 in daylight time.
+pub fn next_pacific_midnight(now: SystemTime) -> SystemTime {
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
+    // The UTC-7 date is the local date whenever its midnight falls in daylight time (checked
+    // through both switch nights); otherwise the UTC-8 date is.
+    let local_day = |offset_h: i64| (secs - offset_h * 3600).div_euclid(86_400);
+    let today = {
+        let d = local_day(7);
+        let (y, m, dd) = civil_from_days(d);
+        if pacific_midnight_is_dst(y, m, dd) {
+            d
+        } else {
+            local_day(8)
+        }
+    };
+    let tomorrow = today + 1;
+    let (y, m, d) = civil_from_days(tomorrow);
+    let offset_h = if pacific_midnight_is_dst(y, m, d) {
+        7
+    } else {
+        8
+    };
+    UNIX_EPOCH + Duration::from_secs((tomorrow * 86_400 + offset_h * 3600).max(0) as u64)
+}
+
+/// When a successful response says a key has no requests (or tokens) left: how long to rest
+/// the key so the next request does not earn a 429. OpenAI and Anthropic headers are read.
+pub fn exhausted_for(h: &Headers, now: SystemTime) -> Option<Duration> {
+    let mut rest: Option<Duration> = None;
+    let mut take = |d: Option<Duration>| {
+        if let Some(d) = d {
+            rest = Some(rest.map_or(d, |r| r.max(d)));
+        }
+    };
+    for kind in ["requests", "tokens"] {
+        if h.get(&format!("x-ratelimit-remaining-{kind}")) == Some("0") {
+            take(
+                h.get(&format!("x-ratelimit-reset-{kind}"))
+                    .and_then(go_duration),
+            );
+        }
+    }
+    for kind in ["requests", "tokens", "input-tokens", "output-tokens"] {
+        if h.get(&format!("anthropic-ratelimit-{kind}-remaining")) == Some("0") {
+            take(
+                h.get(&format!("anthropic-ratelimit-{kind}-reset"))
+                    .and_then(rfc3339)
+                    .map(|t| until(t, now)),
+            );
+        }
+    }
+    rest
+}
+
+/// The wait a 429's headers ask for: `Retry-After` first, then the reset of whichever limit
+/// is at 0, else the soonest reset given.
+fn header_wait(h: &Headers, now: SystemTime) -> Option<Duration> {
+    if let Some(d) = h.get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if let Some(d) = secs_f64(d / 1000.0) {
+            return Some(d);
+        }
+    }
+    if let Some(d) = h.get("retry-after").and_then(|v| retry_after(v, now)) {
+        return Some(d);
+    }
+    if let Some(d) = exhausted_for(h, now) {
+        return Some(d);
+    }
+    let openai = ["requests", "tokens"].into_iter().filter_map(|k| {
+        h.get(&format!("x-ratelimit-reset-{k}"))
+            .and_then(go_duration)
+    });
+    let anthropic = ["requests", "tokens", "input-tokens", "output-tokens"]
+        .into_iter()
+        .filter_map(|k| {
+            h.get(&format!("anthropic-ratelimit-{k}-reset"))
+                .and_then(rfc3339)
+                .map(|t| until(t, now))
+        });
+    openai.chain(anthropic).min()
+}
+
+/// The `error` object of a JSON error body, if the body is one.
+fn error_object(body: &str) -> Option<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    match v.get("error") {
+        Some(e) if e.is_object() => Some(e.clone()),
+        _ => None,
+    }
+}
+
+/// The provider's own words for an error (`error.message`), else the start of the body.
+pub fn error_message(body: &str) -> String {
+    let msg = error_object(body)
+        .and_then(|e| {
+            e.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.trim().to_string());
+    let one_line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
+    }
+}
+
+/// Gemini's `error.details`: (`RetryInfo.retryDelay`, a `QuotaFailure` violation is per day).
+fn gemini_details(body: &str) -> (Option<Duration>, bool) {
+    let details = error_object(body)
+        .and_then(|e| e.get("details").cloned())
+        .and_then(|d| d.as_array().cloned())
+        .unwrap_or_default();
+    let mut delay = None;
+    let mut per_day = false;
+    for d in &details {
+        let ty = d.get("@type").and_then(|t| t.as_str()).unwrap_or("");
+        if ty.ends_with("google.rpc.RetryInfo") {
+            delay = d
+                .get("retryDelay")
+                .and_then(|r| r.as_str())
+                .and_then(proto_duration);
+        } else if ty.ends_with("google.rpc.QuotaFailure") {
+            let violations = d.get("violations").and_then(|v| v.as_array());
+            per_day |= violations.into_iter().flatten().any(|v| {
+                v.get("quotaId")
+                    .and_then(|q| q.as_str())
+                    .is_some_and(|q| q.contains("PerDay"))
+            });
+        }
+    }
+    (delay, per_day)
+}
+
+fn gemini_key_invalid(body: &str) -> bool {
+    let details = error_object(body).and_then(|e| e.get("details").cloned());
+    details
+        .and_then(|d| d.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .any(|d| d.get("reason").and_then(|r| r.as_str()) == Some("API_KEY_INVALID"))
+}
+
+fn error_code(body: &str) -> Option<String> {
+    let e = error_object(body)?;
+    ["code", "type"]
+        .iter()
+        .find_map(|k| e.get(*k).and_then(|c| c.as_str()).map(str::to_string))
+}
+
+/// Classifies a non-2xx response. Messages carry the provider's words, never the request's
+/// headers; the provider layer still redacts key text from them before they go anywhere.
+pub fn classify(
+    api: Api,
+    status: u16,
+    headers: &Headers,
+    body: &str,
+    now: SystemTime,
+) -> ProviderError {
+    let msg = || format!("HTTP {status}: {}", error_message(body));
+    match status {
+        401 | 403 => ProviderError::InvalidKey { status },
+        400 if api == Api::Gemini && gemini_key_invalid(body) => {
+            ProviderError::InvalidKey { status }
+        }
+        429 => {
+            let code = error_code(body);
+            if api == Api::OpenAi && code.as_deref() == Some("insufficient_quota") {
+                return ProviderError::QuotaExhausted { for_: None };
+            }
+            if api == Api::Gemini {
+                let (delay, per_day) = gemini_details(body);
+                if per_day {
+                    let reset = next_pacific_midnight(now);
+                    return ProviderError::QuotaExhausted {
+                        for_: Some(until(reset, now)),
+                    };
+                }
+                if delay.is_some() {
+                    return ProviderError::RateLimited { retry_after: delay };
+                }
+            }
+            ProviderError::RateLimited {
+                retry_after: header_wait(headers, now),
+            }
+        }
+        // Anthropic's "credit balance is too low" is a billing state of this key, not the request.
+        400 if api == Api::Anthropic && error_message(body).contains("credit balance") => {
+            ProviderError::QuotaExhausted { for_: None }
+        }
+        408 | 500..=599 => ProviderError::Transient(msg()),
+        _ => ProviderError::Fatal(msg()),
+    }
+}
+
+#[cfg(test)]
+#[path = "ratelimit_tests.rs"]
+mod tests;

@@ -1,0 +1,313 @@
+//! From configuration to providers and key pools, at the start of a run (never for
+//! `--dry-run`): resolves key references, checks what each provider kind needs, and decides
+//! whether the drafter shares the reviewer's keys.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::command::CommandProvider;
+use super::http::{Http, Settings};
+use super::ratelimit::Api;
+use super::{sim::Sim, Backend, Provider, Redactor};
+use crate::config::{Config, ProviderConfig};
+use crate::coordinator::keyref::{self, Lookup};
+use crate::coordinator::keys::{Limits, Pool};
+use crate::coordinator::secret::Secret;
+use crate::error::Error;
+
+/// The providers of a run and the coordinator's key pools.
+#[derive(Debug)]
+pub struct Setup {
+    pub reviewer: Provider,
+    /// Same pool as the reviewer unless `[drafter]` names other keys or another provider.
+    pub drafter: Provider,
+    pub pools: Vec<Pool>,
+    pub warnings: Vec<String>,
+}
+
+/// The provider kinds parwf knows.
+pub const KINDS: &str = "gemini, openai, anthropic, command, sim";
+
+fn api(kind: &str) -> Option<Api> {
+    match kind {
+        "openai" => Some(Api::OpenAi),
+        "anthropic" => Some(Api::Anthropic),
+        "gemini" => Some(Api::Gemini),
+        _ => None,
+    }
+}
+
+fn check(p: &ProviderConfig, table: &str) -> Result<(), Error> {
+    match p.kind.as_str() {
+        "" => Err(Error::usage(
+            "no provider configured",
+            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
+        )),
+        "sim" => Ok(()),
+        "command" if p.command.trim().is_empty() => Err(Error::usage(
+            format!("{table}.kind is command but {table}.command is empty"),
+            format!("set {table}.command to a CLI that reads the prompt on stdin and prints the review, e.g. \"llm -m gpt-4o-mini\""),
+        )),
+        "command" => Ok(()),
+        k if api(k).is_some() => {
+            if p.model.trim().is_empty() {
+                return Err(Error::usage(
+                    format!("{table}.model is empty"),
+                    format!("set {table}.model to a model {k} serves (e.g. gpt-4o-mini, claude-sonnet-4-5, gemini-2.5-flash)"),
+                ));
+            }
+            if p.keys.is_empty() {
+                return Err(Error::usage(
+                    format!("{table}.keys is empty: {k} needs an API key"),
+                    format!("set {table}.keys = [\"env:NAME\"] (or file:PATH, cmd:COMMAND); never the key itself"),
+                ));
+            }
+            Ok(())
+        }
+        other => Err(Error::usage(
+            format!("unknown provider kind `{other}` in {table}.kind"),
+            format!("use one of: {KINDS}"),
+        )),
+    }
+}
+
+fn limits(p: &ProviderConfig, max_in_flight: usize) -> Limits {
+    Limits {
+        max_in_flight,
+        retries: p.retries,
+        max_wait: Duration::from_secs(p.max_wait_s),
+        requests_per_minute: p.requests_per_minute,
+    }
+}
+
+/// A pool's keys: simulated for `sim`, one keyless slot for a `command` without keys,
+/// else the resolved references.
+fn pool(
+    cfg: &Config,
+    p: &ProviderConfig,
+    table: &str,
+    prefix: &str,
+    workers: usize,
+    lookup: &Lookup<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Pool, Error> {
+    let max_in_flight = p.max_in_flight.max(1);
+    if p.kind == "sim" {
+        let keys = (1..=cfg.sim.keys.max(1))
+            .map(|i| Secret::new(format!("{prefix}{i}"), format!("sim-key-{i}")))
+            .collect();
+        return Ok(Pool {
+            keys,
+            limits: limits(p, max_in_flight),
+        });
+    }
+    if p.kind == "command" && p.keys.is_empty() {
+        // No key to share out: the command may run once per worker.
+        let label = prefix.trim_end_matches("key-").to_string() + "command";
+        return Ok(Pool {
+            keys: vec![Secret::new(label, "")],
+            limits: limits(p, max_in_flight.max(workers)),
+        });
+    }
+    let resolved = keyref::resolve(&p.keys, &format!("{table}.keys"), prefix, lookup)
+        .map_err(|e| Error::usage(e.msg, e.hint))?;
+    warnings.extend(resolved.warnings);
+    Ok(Pool {
+        keys: resolved.keys,
+        limits: limits(p, max_in_flight),
+    })
+}
+
+fn backend(
+    p: &ProviderConfig,
+    workdir: &Path,
+    sim: &Arc<Sim>,
+    table: &str,
+) -> Result<Backend, Error> {
+    let timeout = Duration::from_secs(p.timeout_s.max(1));
+    if let Some(api) = api(&p.kind) {
+        let settings = Settings {
+            model: p.model.trim().to_string(),
+            base_url: p.base_url.trim().to_string(),
+            temperature: p.temperature,
+            max_tokens: p.max_tokens,
+            timeout,
+        };
+        return Http::new(api, settings)
+            .map(Backend::Http)
+            .map_err(|e| Error::Io(format!("{table}: {e}")));
+    }
+    Ok(match p.kind.as_str() {
+        "command" => Backend::Command(CommandProvider {
+            command: p.command.clone(),
+            model: p.model.clone(),
+            timeout,
+            workdir: workdir.to_path_buf(),
+        }),
+        _ => Backend::Sim(sim.clone()),
+    })
+}
+
+/// Builds the reviewer and drafter providers and their key pools. `env` looks up environment
+/// variables for `env:` references; `workdir` is where `file:` and `cmd:` references resolve.
+pub fn build(
+    cfg: &Config,
+    workdir: &Path,
+    workers: usize,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Setup, Error> {
+    let reviewer_cfg = &cfg.provider;
+    let drafter_cfg = cfg.drafter_provider()?;
+    check(reviewer_cfg, "provider")?;
+    check(&drafter_cfg, "drafter")?;
+    let lookup = Lookup { env, base: workdir };
+    let mut warnings = Vec::new();
+    let mut pools = vec![pool(
+        cfg,
+        reviewer_cfg,
+        "provider",
+        "key-",
+        workers,
+        &lookup,
+        &mut warnings,
+    )?];
+    // The same credentials at the same endpoint share one pool, so their limits are counted once.
+    let shared = drafter_cfg.kind == reviewer_cfg.kind
+        && (drafter_cfg.kind == "sim"
+            || (drafter_cfg.keys == reviewer_cfg.keys
+                && drafter_cfg.base_url == reviewer_cfg.base_url));
+    let drafter_pool = if shared {
+        0
+    } else {
+        pools.push(pool(
+            cfg,
+            &drafter_cfg,
+            "drafter",
+            "drafter-key-",
+            workers,
+            &lookup,
+            &mut warnings,
+        )?);
+        1
+    };
+    let redactor = Redactor::new(pools.iter().flat_map(|p| p.keys.iter().cloned()));
+    let sim = Arc::new(Sim::new(&cfg.sim));
+    let reviewer = Provider {
+        backend: backend(reviewer_cfg, workdir, &sim, "provider")?,
+        pool: 0,
+        redactor: redactor.clone(),
+    };
+    let drafter = Provider {
+        backend: backend(&drafter_cfg, workdir, &sim, "drafter")?,
+        pool: drafter_pool,
+        redactor,
+    };
+    Ok(Setup {
+        reviewer,
+        drafter,
+        pools,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, ConfigInputs};
+
+    fn config(env: &[(&str, &str)]) -> Config {
+        let inputs = ConfigInputs {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..ConfigInputs::default()
+        };
+        config::load(&inputs).expect("config").config
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_drafter_shares_the_pool_unless_it_names_other_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let get = |n: &str| (n == "K1" || n == "K2").then(|| format!("value-of-{n}"));
+        let cfg = config(&[
+            ("PARWF_PROVIDER__KIND", "openai"),
+            ("PARWF_PROVIDER__MODEL", "gpt-4o-mini"),
+            ("PARWF_PROVIDER__KEYS", "env:K1"),
+            ("PARWF_DRAFTER__MODEL", "gpt-4o"),
+        ]);
+        let s = build(&cfg, dir.path(), 3, &get).unwrap();
+        assert_eq!((s.pools.len(), s.drafter.pool()), (1, 0));
+        assert_eq!(s.drafter.label(), "openai/gpt-4o");
+        assert_eq!(s.reviewer.label(), "openai/gpt-4o-mini");
+        let cfg = config(&[
+            ("PARWF_PROVIDER__KIND", "openai"),
+            ("PARWF_PROVIDER__MODEL", "gpt-4o-mini"),
+            ("PARWF_PROVIDER__KEYS", "env:K1"),
+            ("PARWF_DRAFTER__KIND", "anthropic"),
+            ("PARWF_DRAFTER__MODEL", "claude-sonnet-4-5"),
+            ("PARWF_DRAFTER__KEYS", "env:K2"),
+        ]);
+        let s = build(&cfg, dir.path(), 3, &get).unwrap();
+        assert_eq!((s.pools.len(), s.drafter.pool()), (2, 1));
+        assert_eq!(s.pools[1].keys[0].label(), "drafter-key-1");
+        assert_eq!(s.drafter.label(), "anthropic/claude-sonnet-4-5");
+    }
+
+    #[test]
+    fn missing_pieces_are_usage_errors_with_hints() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (
+                &[("PARWF_PROVIDER__KIND", "openai")],
+                "provider.model is empty",
+            ),
+            (
+                &[
+                    ("PARWF_PROVIDER__KIND", "gemini"),
+                    ("PARWF_PROVIDER__MODEL", "m"),
+                ],
+                "provider.keys is empty",
+            ),
+            (
+                &[("PARWF_PROVIDER__KIND", "command")],
+                "provider.command is empty",
+            ),
+            (
+                &[("PARWF_PROVIDER__KIND", "bard")],
+                "unknown provider kind `bard`",
+            ),
+            (
+                &[
+                    ("PARWF_PROVIDER__KIND", "anthropic"),
+                    ("PARWF_PROVIDER__MODEL", "m"),
+                    ("PARWF_PROVIDER__KEYS", "env:UNSET_KEY"),
+                ],
+                "environment variable UNSET_KEY is not set",
+            ),
+        ];
+        for (env, want) in cases {
+            let e = build(&config(env), dir.path(), 3, &no_env).unwrap_err();
+            assert!(e.to_string().contains(want), "{e} (wanted {want})");
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.hint().is_some());
+        }
+    }
+
+    #[test]
+    fn a_keyless_command_runs_once_per_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(&[
+            ("PARWF_PROVIDER__KIND", "command"),
+            ("PARWF_PROVIDER__COMMAND", "cat"),
+        ]);
+        let s = build(&cfg, dir.path(), 4, &no_env).unwrap();
+        assert_eq!(s.pools[0].keys[0].label(), "command");
+        assert_eq!(s.pools[0].limits.max_in_flight, 4);
+    }
+}
