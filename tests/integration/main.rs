@@ -3,7 +3,9 @@
 mod support;
 
 mod cli;
+mod crash;
 mod discover;
+mod hardening;
 mod hook;
 mod hostile;
 mod props;
