@@ -74,7 +74,18 @@ pub struct Peek {
 /// Reads a checkpoint's header and step count; `None` when absent, foreign or unreadable.
 pub fn peek(path: &Path) -> Option<Peek> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    check_identity(&conn).ok()?;
+    let conn = match check_identity(&conn) {
+        Ok(_) => conn,
+        // A step interrupted by a kill leaves a hot journal that only a writer can roll back:
+        // that is SQLite's own recovery, and the checkpoint is sound after it.
+        Err(_) if side_file(path, "-journal").exists() => {
+            drop(conn);
+            let rw = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).ok()?;
+            check_identity(&rw).ok()?;
+            rw
+        }
+        Err(_) => return None,
+    };
     let header = read_header(&conn).ok()?;
     let steps: i64 = conn
         .query_row("SELECT count(*) FROM steps", [], |r| r.get(0))
@@ -162,11 +173,24 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let aside = path.with_file_name(name);
     std::fs::rename(path, &aside).map_err(|e| StoreError::io(path, e))?;
     for ext in ["-journal", "-wal", "-shm"] {
-        let mut side = path.as_os_str().to_os_string();
-        side.push(ext);
-        let _ = std::fs::remove_file(PathBuf::from(side));
+        let _ = std::fs::remove_file(side_file(path, ext));
     }
     Ok(aside)
+}
+
+/// Deletes a checkpoint and whatever a killed writer left beside it (journal, temporary file).
+pub fn remove(path: &Path) -> Result<(), StoreError> {
+    for side in ["-journal", ".tmp", ".tmp-journal"] {
+        remove_file(&side_file(path, side))?;
+    }
+    remove_file(path)
+}
+
+/// `path` with `suffix` appended to its file name.
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 fn remove_file(path: &Path) -> Result<(), StoreError> {
@@ -207,25 +231,34 @@ impl Checkpoint {
                 }
             }
         }
-        let mut conn = Connection::open(path).map_err(|e| sql(path, e))?;
-        tune(&conn).map_err(|e| sql(path, e))?;
-        migrate(&mut conn, 0).map_err(|e| sql(path, e))?;
-        let tx = conn.transaction().map_err(|e| sql(path, e))?;
-        for (k, v) in [
-            ("id", &header.id),
-            ("workflow", &header.workflow),
-            ("path", &header.path),
-            ("blob", &header.blob),
-            ("prompt_hash", &header.prompt_hash),
-            ("created", &crate::timefmt::now_iso()),
-        ] {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![k, v],
-            )
-            .map_err(|e| sql(path, e))?;
+        // Built under a temporary name and renamed into place: a process killed halfway leaves
+        // a stray temporary file, never a checkpoint without its schema or header.
+        let tmp = side_file(path, ".tmp");
+        remove_file(&tmp)?;
+        remove_file(&side_file(&tmp, "-journal"))?;
+        {
+            let mut conn = Connection::open(&tmp).map_err(|e| sql(&tmp, e))?;
+            migrate(&mut conn, 0).map_err(|e| sql(&tmp, e))?;
+            let tx = conn.transaction().map_err(|e| sql(&tmp, e))?;
+            for (k, v) in [
+                ("id", &header.id),
+                ("workflow", &header.workflow),
+                ("path", &header.path),
+                ("blob", &header.blob),
+                ("prompt_hash", &header.prompt_hash),
+                ("created", &crate::timefmt::now_iso()),
+            ] {
+                tx.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )
+                .map_err(|e| sql(&tmp, e))?;
+            }
+            tx.commit().map_err(|e| sql(&tmp, e))?;
         }
-        tx.commit().map_err(|e| sql(path, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e))?;
+        let conn = Connection::open(path).map_err(|e| sql(path, e))?;
+        tune(&conn).map_err(|e| sql(path, e))?;
         Ok(Opened {
             checkpoint: Checkpoint {
                 conn,

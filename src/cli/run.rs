@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::{Format, RunArgs, WorkflowArg, WriteArg};
 use super::run_git::{merge_results, GitSide};
 use crate::checkpoint::runlog::{new_run_id, RunLog};
-use crate::checkpoint::store::peek;
+use crate::checkpoint::store::{peek, remove as remove_checkpoint};
 use crate::checkpoint::{Layout, RunLock};
 use crate::config::{self, Config, ConfigInputs};
 use crate::coordinator::cooldowns::CooldownStore;
@@ -222,6 +222,11 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
         let label = crate::writeback::model_label(&plan.config.provider);
         let mut summary = Summary::new(label, plan.parallel, cached, RunFigures::default(), code);
         let _ = git_side.after(plan, &found, &mut summary, reviews, &[], &startup);
+        let leftover = |r: &ItemResult| layout.checkpoint(&r.workflow, &r.id).exists();
+        if plan.keep_state && summary.items.iter().any(leftover) {
+            let _lock = RunLock::acquire(&layout.lock())?;
+            drop_written_checkpoints(&layout, &summary.items, &startup);
+        }
         return Ok(RunOutput::Reviewed(summary));
     }
     // Keys are resolved here, after --dry-run has returned: a dry run reads no secret.
@@ -259,19 +264,7 @@ pub fn collect(plan: &RunPlan, mode: Mode) -> Result<RunOutput, Error> {
     ));
     let written = git_side.after(plan, &found, &mut summary, reviews, &outcomes, &startup);
     if written && runlog.is_some() {
-        // Finished items keep their checkpoint until their result is in git: a crash before
-        // this point replays them instead of calling the LLM again.
-        for o in outcomes
-            .iter()
-            .filter(|o| o.result.state == ItemState::Done)
-        {
-            let path = layout.checkpoint(&o.result.workflow, &o.result.id);
-            if let Err(e) = std::fs::remove_file(&path) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    startup.print(&format!("warning: cannot remove {}: {e}", path.display()));
-                }
-            }
-        }
+        drop_written_checkpoints(&layout, &summary.items, &startup);
     }
     if let Some(runlog) = &runlog {
         runlog.summary(&summary.to_json())?;
@@ -492,6 +485,20 @@ async fn wait_for_signal() {
 #[cfg(not(unix))]
 async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Removes the checkpoints of items whose result is now in git. Finished items keep theirs
+/// until then, so a crash in between replays them instead of calling the LLM again; cached
+/// items may have one left by a run killed just after writing its notes.
+fn drop_written_checkpoints(layout: &Layout, items: &[ItemResult], reporter: &Reporter) {
+    for r in items
+        .iter()
+        .filter(|r| matches!(r.state, ItemState::Done | ItemState::Cached))
+    {
+        if let Err(e) = remove_checkpoint(&layout.checkpoint(&r.workflow, &r.id)) {
+            reporter.print(&format!("warning: {e}"));
+        }
+    }
 }
 
 /// The prompts in use: built in, or from `prompts_dir`.

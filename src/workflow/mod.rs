@@ -51,8 +51,18 @@ pub struct Outcome {
     pub review: Option<String>,
     /// The revised document, when the drafter changed it.
     pub revised: Option<String>,
+    /// With a revision: the first review, of the document as it is in git (its own verdict).
+    pub original: Option<OriginalReview>,
     /// Set when the run must stop (key pool exhausted, every key invalid).
     pub fatal: Option<CallError>,
+}
+
+/// The review of the unrevised document: what its blob's verdict note records.
+#[derive(Debug, Clone)]
+pub struct OriginalReview {
+    pub verdict: String,
+    pub blocking: usize,
+    pub text: String,
 }
 
 /// Reads the text a workflow reviews, refusing what no reviewer should be sent: more than
@@ -121,6 +131,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         },
         review: None,
         revised: None,
+        original: None,
         fatal: None,
     };
     ctx.reporter.step(&item.id, "reading document");
@@ -186,9 +197,16 @@ async fn review_loop(
             .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
             .await?;
         let review = verdict::parse(&text);
+        let (verdict, rule) = decide(&review, ctx.approve_without_blockers);
+        if iteration == 1 {
+            out.original = Some(OriginalReview {
+                verdict: verdict.as_str().to_string(),
+                blocking: review.blocking,
+                text: text.clone(),
+            });
+        }
         out.review = Some(text);
         result.blocking = review.blocking;
-        let (verdict, rule) = decide(&review, ctx.approve_without_blockers);
         result.verdict = Some(verdict.as_str().to_string());
         result.rule = Some(rule.to_string());
         if verdict != Verdict::Revise || !ctx.revise {

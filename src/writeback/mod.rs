@@ -191,20 +191,7 @@ pub fn apply(
             Some(text) => repo.blob(text.as_bytes()).map_err(git)?,
             None => reviewed_blob(&repo, workdir, r)?,
         };
-        let note = Note {
-            header: NoteHeader {
-                verdict: verdict.clone(),
-                workflow: r.workflow.clone(),
-                id: r.id.clone(),
-                path: r.path.clone(),
-                model: info.model.clone(),
-                prompt_hash: info.prompt_hash.clone(),
-                blocking: r.blocking,
-                date: date.clone(),
-            },
-            review: review.clone(),
-        }
-        .render();
+        let note = render_note(r, info, &date, verdict, r.blocking, review);
         if opts.mode == WriteMode::Commit {
             let before = files.len();
             if out.revised.is_some() {
@@ -223,6 +210,19 @@ pub fn apply(
             written.revised.push((r.id.clone(), blob));
         }
         notes.push((blob, note));
+        // The document as it is in git keeps its own verdict, so the next run finds it cached
+        // (and the hook refuses it until the revision is committed).
+        if let (Some(_), Some(original)) = (&out.revised, &out.original) {
+            let note = render_note(
+                r,
+                info,
+                &date,
+                &original.verdict,
+                original.blocking,
+                &original.text,
+            );
+            notes.push((reviewed_blob(&repo, workdir, r)?, note));
+        }
     }
     let sig = signature(&repo, opts.identity.as_ref(), now)
         .or_else(|_| Signature::new("parwf", "parwf@localhost", &git_time(now)))
@@ -254,6 +254,31 @@ pub fn apply(
 
 /// The blob a finished item was reviewed from, stored in the object database when it came
 /// from the work tree (so the note's object exists and `git notes prune` keeps it).
+/// The text of one verdict note: header lines, a blank line, the review.
+fn render_note(
+    r: &ItemResult,
+    info: &RunInfo,
+    date: &str,
+    verdict: &str,
+    blocking: usize,
+    review: &str,
+) -> String {
+    Note {
+        header: NoteHeader {
+            verdict: verdict.to_string(),
+            workflow: r.workflow.clone(),
+            id: r.id.clone(),
+            path: r.path.clone(),
+            model: info.model.clone(),
+            prompt_hash: info.prompt_hash.clone(),
+            blocking,
+            date: date.to_string(),
+        },
+        review: review.to_string(),
+    }
+    .render()
+}
+
 fn reviewed_blob(repo: &Repository, workdir: &Path, r: &ItemResult) -> Result<Oid, WriteError> {
     let oid = Oid::from_str(&r.blob).map_err(git)?;
     let present = repo.odb().map_err(git)?.exists(oid);
