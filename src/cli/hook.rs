@@ -7,14 +7,13 @@
 //! notes are loaded on that path.
 
 use std::collections::BTreeSet;
-use std::io::Read as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::args::{PrePushArgs, RunArgs};
 use super::run::{self, RunOutput, RunPlan};
 use crate::config::{self, ConfigInputs};
-use crate::discover::push::{push_ranges, PushRange, RefUpdate};
+use crate::discover::push::{push_ranges, read_input, InputError, PushRange};
 use crate::discover::{self, DiscoverOptions, Item, Selection};
 use crate::error::{exit, Error};
 use crate::report::progress::Mode;
@@ -45,24 +44,22 @@ pub fn pre_push(
     inputs: impl FnOnce() -> ConfigInputs,
     mode: Mode,
 ) -> Result<i32, Error> {
-    // Read git's input to the end even when skipping, so git never meets a closed pipe.
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| Error::Io(format!("cannot read the pre-push input: {e}")))?;
     if std::env::var("PARWF_SKIP").is_ok_and(|v| v == "1") {
+        // Read git's input to the end even when skipping, so git never meets a closed pipe;
+        // whatever it is, it is not kept.
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
         eprintln!("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
         return Ok(exit::OK);
     }
-    let mut updates = Vec::new();
-    for line in input.lines().filter(|l| !l.trim().is_empty()) {
-        updates.push(RefUpdate::parse(line).map_err(|e| {
-            Error::usage(
-                e,
-                "parwf hook pre-push reads the lines git gives a pre-push hook",
-            )
-        })?);
-    }
+    // Input that is not git's stops the reading at its first bad line: git does not mind a
+    // hook that leaves input unread, and a stream of garbage must not fill memory.
+    let updates = read_input(std::io::stdin().lock()).map_err(|e| match e {
+        InputError::Line(msg) => Error::usage(
+            msg,
+            "parwf hook pre-push reads the lines git gives a pre-push hook",
+        ),
+        InputError::Read(_) => Error::Io(e.to_string()),
+    })?;
     // Deletions and tags pass without looking at anything else.
     if !updates.iter().any(|u| u.is_branch() && !u.is_deletion()) {
         return Ok(exit::OK);

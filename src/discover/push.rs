@@ -2,6 +2,7 @@
 //! changed documents are compared with.
 
 use std::collections::HashSet;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use git2::{ErrorCode, Oid, Repository};
@@ -26,10 +27,64 @@ fn is_zero(s: &str) -> bool {
     s.bytes().all(|b| b == b'0')
 }
 
+/// The longest pre-push input line accepted: two ref names and two OIDs fit many times over,
+/// and a stream that is not git's fails at once instead of filling memory.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// Why git's pre-push input could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Reading stdin failed.
+    #[error("cannot read the pre-push input: {0}")]
+    Read(#[from] std::io::Error),
+    /// A line is not git's; the message quotes its start.
+    #[error("{0}")]
+    Line(String),
+}
+
+/// Reads git's pre-push input line by line, up to the first line that is not git's. Blank
+/// lines are skipped and a missing final newline is fine. Ref names that are not UTF-8 are
+/// read lossily: the OIDs, which decide what is checked, are ASCII either way.
+pub fn read_input(mut input: impl BufRead) -> Result<Vec<RefUpdate>, InputError> {
+    let mut updates = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        if input.by_ref().take(limit).read_until(b'\n', &mut line)? == 0 {
+            return Ok(updates);
+        }
+        let text = String::from_utf8_lossy(&line);
+        if line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+            return Err(InputError::Line(format!(
+                "a pre-push input line is longer than {MAX_LINE_BYTES} bytes: {}",
+                quote(&text)
+            )));
+        }
+        if !text.trim_ascii().is_empty() {
+            updates.push(RefUpdate::parse(&text).map_err(InputError::Line)?);
+        }
+    }
+}
+
+/// The start of an input line, escaped onto one line.
+fn quote(line: &str) -> String {
+    const SHOWN: usize = 100;
+    let line = line.trim_end_matches(['\n', '\r']);
+    let start: String = line.chars().take(SHOWN).collect();
+    let more = if line.chars().nth(SHOWN).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("`{}`{more}", start.escape_debug())
+}
+
 impl RefUpdate {
-    /// Parses one input line; the error quotes it.
+    /// Parses one input line; the error quotes (the start of) it.
     pub fn parse(line: &str) -> Result<RefUpdate, String> {
-        let parts: Vec<&str> = line.split_whitespace().collect();
+        // Git separates the fields with single spaces; a ref name may hold Unicode spaces.
+        let parts: Vec<&str> = line.split_ascii_whitespace().collect();
         match parts.as_slice() {
             [lr, lo, rr, ro] if is_oid(lo) && is_oid(ro) => Ok(RefUpdate {
                 local_ref: lr.to_string(),
@@ -38,8 +93,8 @@ impl RefUpdate {
                 remote_oid: ro.to_string(),
             }),
             _ => Err(format!(
-                "unexpected pre-push input line `{}`: expected `<local ref> <local oid> <remote ref> <remote oid>`",
-                line.escape_debug()
+                "unexpected pre-push input line {}: expected `<local ref> <local oid> <remote ref> <remote oid>`",
+                quote(line)
             )),
         }
     }
@@ -209,5 +264,37 @@ mod tests {
         assert!(!t.is_branch());
         assert!(RefUpdate::parse("refs/heads/x abc refs/heads/x def").is_err());
         assert!(RefUpdate::parse("garbage").is_err());
+    }
+
+    #[test]
+    fn ref_names_with_unicode_spaces_or_bytes_that_are_not_utf8_are_read() {
+        let a = "a".repeat(40);
+        let zero = "0".repeat(40);
+        // A no-break space is allowed in a ref name; it used to split the line into five fields.
+        let line = format!("refs/heads/caf\u{a0}x {a} refs/heads/caf\u{a0}x {zero}\n");
+        let u = read_input(line.as_bytes()).unwrap();
+        assert_eq!(u[0].remote_ref, "refs/heads/caf\u{a0}x");
+        let mut latin1 = b"refs/heads/caf\xe9 ".to_vec();
+        latin1.extend_from_slice(format!("{a} ").as_bytes());
+        latin1.extend_from_slice(b"refs/heads/caf\xe9 ");
+        latin1.extend_from_slice(zero.as_bytes());
+        let u = read_input(&latin1[..]).unwrap();
+        assert!(u[0].is_branch() && u[0].is_new() && u[0].local_oid == a);
+    }
+
+    #[test]
+    fn a_bad_line_is_quoted_short_on_one_line() {
+        let long = format!("{}\r\n", "x\ty".repeat(1000));
+        let Err(InputError::Line(msg)) = read_input(long.as_bytes()) else {
+            panic!("accepted");
+        };
+        assert!(
+            msg.starts_with("unexpected pre-push input line `x\\ty"),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains(['\n', '\r', '\t']) && msg.len() < 300,
+            "{msg}"
+        );
     }
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{ProviderError, Reply, Request};
+use super::{ProviderError, Reply, Request, MAX_ANSWER_BYTES};
 use crate::coordinator::secret::Secret;
 
 /// Exit status a command uses to say "try again later" (EX_TEMPFAIL): retried like a 5xx.
@@ -69,13 +69,20 @@ impl CommandProvider {
                 let _ = stdin.write_all(prompt.as_bytes()).await;
             });
         }
-        let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
-            Ok(Ok(out)) => out,
-            Ok(Err(e)) => {
-                return Err(ProviderError::Fatal(format!(
-                    "provider.command failed: {e}"
-                )))
-            }
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        let run = async {
+            // An answer past the cap ends the call at once (the guard kills the command);
+            // stderr is only ever needed for its last line.
+            let (stdout, stderr) =
+                tokio::try_join!(read_answer(stdout), async { Ok(read_tail(stderr).await) })?;
+            let status = child
+                .wait()
+                .await
+                .map_err(|e| ProviderError::Fatal(format!("provider.command failed: {e}")))?;
+            Ok::<_, ProviderError>((status, stdout, stderr))
+        };
+        let (status, stdout, stderr) = match tokio::time::timeout(self.timeout, run).await {
+            Ok(r) => r?,
             Err(_) => {
                 return Err(ProviderError::Transient(format!(
                     "provider.command gave no answer within {}s (timeout_s)",
@@ -84,26 +91,29 @@ impl CommandProvider {
             }
         };
         guard.0 = None;
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = String::from_utf8_lossy(&stderr);
         let last = stderr
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("(no output on stderr)")
-            .trim()
-            .to_string();
-        if !out.status.success() {
-            let msg = match out.status.code() {
+            .trim();
+        let last = match last.char_indices().nth(300) {
+            Some((i, _)) => format!("{}…", &last[..i]),
+            None => last.to_string(),
+        };
+        if !status.success() {
+            let msg = match status.code() {
                 Some(code) => format!("provider.command exited with status {code}: {last}"),
                 None => format!("provider.command was killed by a signal: {last}"),
             };
-            return Err(if out.status.code() == Some(TEMPFAIL) {
+            return Err(if status.code() == Some(TEMPFAIL) {
                 ProviderError::Transient(msg)
             } else {
                 ProviderError::Fatal(msg)
             });
         }
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let text = String::from_utf8_lossy(&stdout).into_owned();
         if text.trim().is_empty() {
             return Err(ProviderError::Fatal(format!(
                 "provider.command printed nothing on stdout: {last}"
@@ -111,6 +121,42 @@ impl CommandProvider {
         }
         Ok(Reply::text(text))
     }
+}
+
+/// The command's stdout, up to [`MAX_ANSWER_BYTES`]; an error past that.
+async fn read_answer(out: Option<tokio::process::ChildStdout>) -> Result<Vec<u8>, ProviderError> {
+    let mut bytes = Vec::new();
+    if let Some(out) = out {
+        out.take(MAX_ANSWER_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| ProviderError::Fatal(format!("provider.command failed: {e}")))?;
+    }
+    if bytes.len() > MAX_ANSWER_BYTES {
+        return Err(ProviderError::Fatal(format!(
+            "provider.command printed more than {} MiB on stdout: not read (parwf reads at most that much of an answer)",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The end of the command's stderr (its last 64 KiB), read to the end so the command never
+/// blocks on a full pipe.
+async fn read_tail(err: Option<tokio::process::ChildStderr>) -> Vec<u8> {
+    const KEEP: usize = 64 * 1024;
+    let mut tail = Vec::new();
+    let Some(mut err) = err else {
+        return tail;
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    while let Ok(n @ 1..) = err.read(&mut buf).await {
+        tail.extend_from_slice(&buf[..n]);
+        if tail.len() > 2 * KEEP {
+            tail.drain(..tail.len() - KEEP);
+        }
+    }
+    tail
 }
 
 #[cfg(all(test, unix))]
@@ -183,5 +229,41 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("printed nothing"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn enormous_output_is_cut_off_at_the_cap() {
+        let key = Secret::new("key-1", "");
+        let t = std::time::Instant::now();
+        let e = provider("head -c 50000000 /dev/zero | tr '\\0' x", 10_000)
+            .complete(&req(), &key)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Fatal(m) if m.starts_with("provider.command printed more than 4 MiB on stdout")),
+            "{e:?}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        // Megabytes on stderr: only its last line is told, and only its start.
+        let e = provider(
+            "head -c 20000000 /dev/zero >&2; echo >&2; echo 'the real error' >&2; exit 3",
+            10_000,
+        )
+        .complete(&req(), &key)
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "provider.command exited with status 3: the real error"
+        );
+        let e = provider("head -c 100000 /dev/zero | tr '\\0' y >&2; exit 3", 10_000)
+            .complete(&req(), &key)
+            .await
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.ends_with("yyy…") && msg.chars().count() < 400,
+            "{msg:.500}"
+        );
     }
 }

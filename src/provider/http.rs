@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use super::ratelimit::{self, Api, Headers};
-use super::{anthropic, gemini, openai, ProviderError, Reply};
+use super::{anthropic, gemini, openai, ProviderError, Reply, MAX_ANSWER_BYTES};
 use crate::coordinator::secret::Secret;
 
 /// Model settings sent with every request.
@@ -76,7 +76,7 @@ impl Http {
             Api::Anthropic => anthropic::request(&self.client, s, prompt, key),
             Api::Gemini => gemini::request(&self.client, s, prompt, key),
         };
-        let resp = builder
+        let mut resp = builder
             .timeout(s.timeout)
             .send()
             .await
@@ -88,10 +88,37 @@ impl Http {
                 .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect(),
         );
-        let body = resp.text().await.map_err(|e| transport(&e, s.timeout))?;
+        let ok = (200..300).contains(&status);
+        let too_big = || {
+            ProviderError::Fatal(format!(
+                "HTTP {status} with a body larger than {} MiB: not read (parwf reads at most that much of an answer)",
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            ))
+        };
+        if ok && resp.content_length().unwrap_or(0) > MAX_ANSWER_BYTES as u64 {
+            return Err(too_big());
+        }
+        let (body, complete) = read_capped(&mut resp).await.map_err(|e| {
+            if e.is_timeout() {
+                return transport(&e, s.timeout);
+            }
+            ProviderError::Transient(format!(
+                "the answer was cut short (HTTP {status}, connection closed mid-body): {}",
+                root_cause(&e)
+            ))
+        })?;
         let now = SystemTime::now();
-        if !(200..300).contains(&status) {
+        if !ok {
+            // The start of an oversized error page still tells what it is.
             return Err(ratelimit::classify(self.api, status, &headers, &body, now));
+        }
+        if !complete {
+            return Err(too_big());
+        }
+        if body.trim().is_empty() {
+            return Err(ProviderError::Fatal(format!(
+                "HTTP {status} with an empty body"
+            )));
         }
         let json: Value = serde_json::from_str(&body).map_err(|_| {
             ProviderError::Fatal(format!(
@@ -116,6 +143,21 @@ impl Http {
     }
 }
 
+/// The body, up to [`MAX_ANSWER_BYTES`] (decoded lossily); false when there was more, which
+/// is left unread.
+async fn read_capped(resp: &mut reqwest::Response) -> Result<(String, bool), reqwest::Error> {
+    let mut bytes: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = MAX_ANSWER_BYTES - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok((String::from_utf8_lossy(&bytes).into_owned(), false));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), true))
+}
+
 /// A timeout, refused connection, reset: worth retrying.
 fn transport(e: &reqwest::Error, timeout: Duration) -> ProviderError {
     if e.is_timeout() {
@@ -132,16 +174,21 @@ fn transport(e: &reqwest::Error, timeout: Duration) -> ProviderError {
     if let Some(host) = e.url().and_then(|u| u.host_str()) {
         msg.push_str(&format!(" to {host}"));
     }
-    let mut source = std::error::Error::source(e);
-    let mut last = None;
-    while let Some(s) = source {
-        last = Some(s.to_string());
-        source = s.source();
-    }
-    if let Some(cause) = last {
-        msg.push_str(&format!(": {cause}"));
+    if std::error::Error::source(e).is_some() {
+        msg.push_str(&format!(": {}", root_cause(e)));
     }
     ProviderError::Transient(msg)
+}
+
+/// The innermost cause of an error, which says what actually happened.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
 }
 
 /// A key as a header value marked sensitive (kept out of debug output). Key references
@@ -209,6 +256,29 @@ mod tests {
         let e = h.complete("slow", &key).await.unwrap_err();
         assert!(
             matches!(&e, ProviderError::Transient(m) if m.contains("no answer within")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_of_exactly_the_cap_is_read_and_one_byte_more_is_not() {
+        // An OpenAI answer padded to `len` bytes.
+        let answer = |len: usize| {
+            let shell = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}"#;
+            let pad = " ".repeat(len - shell.len());
+            format!("{shell}{pad}")
+        };
+        let server = LocalServer::start(move |req| {
+            let extra = usize::from(req.json()["messages"][0]["content"] == "more");
+            HttpResponse::json(200, answer(MAX_ANSWER_BYTES + extra))
+        })
+        .unwrap();
+        let h = http(Api::OpenAi, format!("{}/v1", server.url()), 5000);
+        let key = Secret::new("key-1", "k");
+        assert_eq!(h.complete("exact", &key).await.unwrap().text, "ok");
+        let e = h.complete("more", &key).await.unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Fatal(m) if m.contains("larger than 4 MiB")),
             "{e:?}"
         );
     }

@@ -16,6 +16,11 @@ use std::time::Duration;
 use crate::coordinator::secret::Secret;
 use crate::discover::WorkflowKind;
 
+/// The most of an answer parwf reads from any provider (an HTTP body, a command's stdout). A
+/// review is tens of kilobytes; past this it is not an answer (a runaway model, a wrong
+/// endpoint) and is never held in memory whole.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
 /// What a request asks for; the sim provider decides its answer from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {

@@ -126,9 +126,16 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     )
 }
 
+/// Years a server's date is believed in: anything else is garbage, and far-off years would
+/// overflow the day arithmetic or `SystemTime`.
+const YEARS: std::ops::RangeInclusive<i64> = 1970..=9999;
+
 fn at(days: i64, secs_of_day: f64) -> Option<SystemTime> {
     let secs = days as f64 * 86_400.0 + secs_of_day;
-    (secs >= 0.0).then(|| UNIX_EPOCH + Duration::from_secs_f64(secs))
+    if secs < 0.0 {
+        return None;
+    }
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(secs).ok()?)
 }
 
 fn hms(s: &str) -> Option<f64> {
@@ -150,7 +157,8 @@ pub fn http_date(value: &str) -> Option<SystemTime> {
     ];
     let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
     let d: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
-    at(days_from_civil(year.parse().ok()?, m, d), hms(time)?)
+    let y: i64 = year.parse().ok().filter(|y| YEARS.contains(y))?;
+    at(days_from_civil(y, m, d), hms(time)?)
 }
 
 /// An RFC 3339 timestamp (`2026-01-01T00:00:30Z`, `…T00:00:30.5+01:00`), as in Anthropic's
@@ -165,7 +173,7 @@ pub fn rfc3339(value: &str) -> Option<SystemTime> {
         d.next()?.parse().ok()?,
         d.next()?.parse().ok()?,
     );
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    if !YEARS.contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
         return None;
     }
     let (time, offset) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
@@ -175,7 +183,12 @@ pub fn rfc3339(value: &str) -> Option<SystemTime> {
         let (t, off) = rest.split_at(i);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let (oh, om) = off[1..].split_once(':')?;
-        let mins = oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?;
+        let (oh, om): (i64, i64) = (oh.parse().ok()?, om.parse().ok()?);
+        // Real offsets are within ±24h; a bigger one would overflow below.
+        if !(0..24).contains(&oh) || !(0..60).contains(&om) {
+            return None;
+        }
+        let mins = oh * 60 + om;
         (t, sign * mins * 60)
     };
     at(days_from_civil(y, m, day), hms(time)? - offset as f64)
@@ -293,7 +306,8 @@ fn error_object(body: &str) -> Option<serde_json::Value> {
     }
 }
 
-/// The provider's own words for an error (`error.message`), else the start of the body.
+/// The provider's own words for an error (`error.message`), else what an HTML page (a proxy's
+/// or gateway's) says, else the start of the body.
 pub fn error_message(body: &str) -> String {
     let msg = error_object(body)
         .and_then(|e| {
@@ -301,12 +315,53 @@ pub fn error_message(body: &str) -> String {
                 .and_then(|m| m.as_str())
                 .map(str::to_string)
         })
+        .or_else(|| html_summary(body))
         .unwrap_or_else(|| body.trim().to_string());
     let one_line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return "(empty body)".to_string();
+    }
     match one_line.char_indices().nth(300) {
         Some((i, _)) => format!("{}…", &one_line[..i]),
         None => one_line,
     }
+}
+
+/// An HTML page's `<title>`, else its text without tags: the markup of a proxy's error page
+/// (scripts, styles, conditional comments) says nothing to a user.
+fn html_summary(body: &str) -> Option<String> {
+    let head: String = body.trim_start().chars().take(16 * 1024).collect();
+    // ASCII lowercasing keeps every byte offset, so positions found in `lower` index `head`.
+    let lower = head.to_ascii_lowercase();
+    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
+        return None;
+    }
+    let title = lower.find("<title").and_then(|open| {
+        let start = open + lower[open..].find('>')? + 1;
+        let end = start + lower[start..].find("</title")?;
+        Some(strip_tags(&head[start..end]))
+    });
+    Some(match title.filter(|t| !t.trim().is_empty()) {
+        Some(t) => format!("an HTML page titled \"{}\"", t.trim()),
+        None => format!("an HTML page: {}", strip_tags(&head)),
+    })
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Gemini's `error.details`: (`RetryInfo.retryDelay`, a `QuotaFailure` violation is per day).

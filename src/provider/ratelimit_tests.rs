@@ -320,6 +320,51 @@ fn error_messages_are_one_bounded_line() {
     assert!(m.chars().count() <= 301 && !m.contains('\n'), "{m}");
     assert_eq!(
         error_message("<html>Bad Gateway</html>"),
-        "<html>Bad Gateway</html>"
+        "an HTML page: Bad Gateway"
     );
+    // A proxy's error page: its title, not its markup.
+    let nginx = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    assert_eq!(
+        error_message(nginx),
+        "an HTML page titled \"502 Bad Gateway\""
+    );
+    let cloudflare = "<!DOCTYPE html>\n<!--[if lt IE 7]> <html class=\"no-js ie6 oldie\" lang=\"en-US\"> <![endif]-->\n<head>\n<title>example.com | 502: Bad gateway</title>\n<script>var a = 1;</script>";
+    assert_eq!(
+        error_message(cloudflare),
+        "an HTML page titled \"example.com | 502: Bad gateway\""
+    );
+    assert_eq!(error_message(""), "(empty body)");
+    assert_eq!(error_message(" \n "), "(empty body)");
+    // Not HTML: the start of the body as it is.
+    assert_eq!(
+        error_message("upstream connect error"),
+        "upstream connect error"
+    );
+}
+
+#[test]
+fn absurd_dates_and_offsets_are_unreadable_not_a_panic() {
+    let now = now();
+    // Years past what SystemTime holds used to panic even in release builds (a float too big
+    // for a Duration, then an overflowing SystemTime addition).
+    for year in [
+        "300000000000",
+        "1000000000000",
+        "-25252734927764585",
+        "9223372036854775807",
+    ] {
+        let date = format!("Wed, 21 Oct {year} 07:28:00 GMT");
+        assert_eq!(http_date(&date), None, "{date}");
+        assert_eq!(retry_after(&date, now), None, "{date}");
+    }
+    // Offsets past a day used to overflow the minutes arithmetic.
+    for t in [
+        "2026-01-01T00:00:00+9999999999999999:00",
+        "2026-01-01T00:00:00-24:00",
+        "2026-01-01T00:00:00+01:60",
+    ] {
+        assert_eq!(rfc3339(t), None, "{t}");
+    }
+    assert!(rfc3339("2026-01-01T00:00:00+23:59").is_some());
+    assert!(http_date("Fri, 31 Dec 9999 23:59:59 GMT").is_some());
 }

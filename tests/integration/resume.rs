@@ -248,6 +248,7 @@ fn revise_loop_approves_after_a_draft_and_stops_on_what_it_cannot_fix() {
             "--since",
             "main",
             "--revise",
+            "--fresh",
             "--format",
             "json",
             "--workflow",
