@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use super::args::{CleanArgs, Format, ShowArgs, StatusArgs};
 use crate::checkpoint::store::peek;
 use crate::checkpoint::{Layout, RunLock};
+use crate::coordinator::cooldowns::CooldownStore;
 use crate::error::{exit, Error};
 
 /// The layout of the repo around `cwd` (the common git dir, shared by worktrees).
@@ -115,6 +116,15 @@ pub fn status(args: &StatusArgs, cwd: &Path) -> Result<i32, Error> {
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return Ok(exit::OK);
     }
+    let cooldowns = CooldownStore::at(&layout.root.join("state.db"))
+        .active(SystemTime::now())
+        .unwrap_or_default();
+    for (fingerprint, until, reason) in &cooldowns {
+        println!(
+            "key {fingerprint} (fingerprint) out until {} ({reason})",
+            crate::timefmt::iso(*until)
+        );
+    }
     if rows.is_empty() {
         println!("No reviews recorded in this repository yet (run `git parwf`).");
         return Ok(exit::OK);
@@ -174,10 +184,31 @@ pub fn show(args: &ShowArgs, cwd: &Path) -> Result<i32, Error> {
             return Ok(exit::OK);
         }
     }
+    // Run logs may be cleaned; the verdict note on the committed document stays.
+    if let Some(path) = &as_path {
+        if let Some(note) = committed_note(&workdir, path) {
+            print!("{}", note.render());
+            return Ok(exit::OK);
+        }
+    }
     Err(Error::usage(
         format!("no stored review for `{}`", args.target),
         "pass a document ID (e.g. LLD-42) or path that parwf has reviewed; `parwf status` lists them",
     ))
+}
+
+/// The verdict note on the blob `path` has in HEAD, if any.
+fn committed_note(workdir: &Path, path: &str) -> Option<crate::writeback::notes::Note> {
+    let repo = git2::Repository::open(workdir).ok()?;
+    let blob = repo
+        .head()
+        .ok()?
+        .peel_to_tree()
+        .ok()?
+        .get_path(Path::new(path))
+        .ok()?
+        .id();
+    crate::writeback::notes::lookup(&repo, blob).ok().flatten()
 }
 
 fn older_than(path: &Path, cutoff: SystemTime) -> bool {

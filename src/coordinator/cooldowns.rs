@@ -109,6 +109,32 @@ impl CooldownStore {
         }))
     }
 
+    /// Every cooldown still running at `now`: (fingerprint, until, reason), soonest first.
+    pub fn active(&self, now: SystemTime) -> Result<Vec<(String, SystemTime, String)>, String> {
+        let rows = self
+            .with(false, |c| {
+                let mut stmt = c.prepare(
+                    "SELECT fingerprint, until_ms, reason FROM key_cooldowns
+                     WHERE until_ms > ?1 ORDER BY until_ms",
+                )?;
+                let rows = stmt.query_map(params![ms(now)], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+                })?;
+                rows.collect::<rusqlite::Result<Vec<(String, i64, String)>>>()
+            })?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|(f, until, reason)| {
+                (
+                    f,
+                    UNIX_EPOCH + Duration::from_millis(until.max(0) as u64),
+                    reason,
+                )
+            })
+            .collect())
+    }
+
     /// Records that `fingerprint` is out until `until`; forgets cooldowns already over.
     pub fn set(
         &self,

@@ -308,6 +308,14 @@ fn run_logs_status_show_and_clean() {
     assert!(run_dirs(&repo).is_empty());
     let out = repo.parwf(&["status"]);
     assert!(stdout(&out).contains("No reviews recorded"));
+    // The run logs are gone; the verdict note on the committed document is not.
+    let out = repo.parwf(&["show", "docs/lld/LLD-2-b.md"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("parwf-verdict: REVISE"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

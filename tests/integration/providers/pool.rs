@@ -39,6 +39,9 @@ fn an_invalid_key_and_a_spent_daily_quota_leave_every_item_to_the_third_key() {
     assert!(wait > 12.0 && wait <= 24.0 * 3600.0, "{daily}");
     assert_eq!(v["keys"][1]["quota_exhausted"], true);
     assert!(repo.path().join(".git/parwf/state.db").is_file());
+    let status = repo.parwf(&["status"]);
+    let listed = String::from_utf8_lossy(&status.stdout);
+    assert!(listed.contains("(fingerprint) out until"), "{listed}");
 
     // The next run knows key-2 is out without asking; key-1 is tried again (invalid is per run).
     // (Without the first run's verdict notes, which would make every item cached.)
