@@ -143,27 +143,7 @@ fn discovery(label: &str, commits: usize, docs: usize) -> Result<(), Error> {
         .tempdir()
         .map_err(io)?;
     let t0 = Instant::now();
-    let base: Vec<(String, String)> = (0..docs)
-        .map(|i| {
-            (
-                // About 100 documents a directory, as in a real docs tree.
-                format!(
-                    "docs/lld/d{:03}/LLD-{:05}-gen.md",
-                    i % docs.div_ceil(100),
-                    i + 1
-                ),
-                format!("# LLD {i}\n\n## Context\nGenerated document {i}.\n"),
-            )
-        })
-        .collect();
-    // Half the commits on main, half on the branch; each touches one document.
-    let edits: Vec<(String, String)> = (0..commits)
-        .map(|c| {
-            let i = (c * 7919) % docs;
-            (base[i].0.clone(), format!("{}\nEdit {c}.\n", base[i].1))
-        })
-        .collect();
-    git_import(dir.path(), &base, &edits)?;
+    generated_history(dir.path(), commits, docs)?;
     let gen = t0.elapsed();
     let exe = std::env::current_exe().map_err(io)?;
     // The whole branch (every document changed), then a PR-sized range of its last 100 commits.
@@ -233,21 +213,7 @@ fn hook_latency(commits: usize) -> Result<(), Error> {
         .tempdir()
         .map_err(io)?;
     let docs = 2_000;
-    let base: Vec<(String, String)> = (0..docs)
-        .map(|i| {
-            (
-                format!("docs/lld/d{:02}/LLD-{:05}-gen.md", i % 50, i + 1),
-                format!("# LLD {i}\n\n## Context\nGenerated document {i}.\n"),
-            )
-        })
-        .collect();
-    let edits: Vec<(String, String)> = (0..commits)
-        .map(|c| {
-            let i = (c * 7919) % docs;
-            (base[i].0.clone(), format!("{}\nEdit {c}.\n", base[i].1))
-        })
-        .collect();
-    git_import(dir.path(), &base, &edits)?;
+    generated_history(dir.path(), commits, docs)?;
     let git = |args: &[&str]| -> Result<String, Error> {
         let out = Command::new("git")
             .args(args)
@@ -328,6 +294,30 @@ fn hook_latency(commits: usize) -> Result<(), Error> {
         t_git.as_secs_f64() * 1000.0,
     );
     Ok(())
+}
+
+/// A repo of `docs` generated documents (about 100 a directory, as in a real docs tree) and
+/// `commits` commits, each editing one document: half on `main`, half on `feature`.
+fn generated_history(dir: &Path, commits: usize, docs: usize) -> Result<(), Error> {
+    let base: Vec<(String, String)> = (0..docs)
+        .map(|i| {
+            (
+                format!(
+                    "docs/lld/d{:03}/LLD-{:05}-gen.md",
+                    i % docs.div_ceil(100),
+                    i + 1
+                ),
+                format!("# LLD {i}\n\n## Context\nGenerated document {i}.\n"),
+            )
+        })
+        .collect();
+    let edits: Vec<(String, String)> = (0..commits)
+        .map(|c| {
+            let i = (c * 7919) % docs;
+            (base[i].0.clone(), format!("{}\nEdit {c}.\n", base[i].1))
+        })
+        .collect();
+    git_import(dir, &base, &edits)
 }
 
 /// Median wall time of 7 runs (after one warm-up).
