@@ -55,8 +55,8 @@ pub enum Command {
     Hook(HookCommand),
     /// Install the pre-push hook where git looks for it, chaining an existing one.
     InstallHook(InstallHookArgs),
-    /// Write the man pages (parwf.1, git-parwf.1) into DIR.
-    #[command(hide = true)]
+    /// Write the man pages (parwf.1, git-parwf.1) into DIR, e.g. ~/.local/share/man/man1, so
+    /// that `git parwf --help` finds one.
     Man(ManArgs),
 }
 
