@@ -175,8 +175,9 @@ impl Summary {
             .count();
         let _ = writeln!(
             out,
-            "\n{} documents: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{}",
+            "\n{} document{}: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{}",
             self.items.len(),
+            if self.items.len() == 1 { "" } else { "s" },
             count("APPROVED"),
             count("REVISE"),
             count("DISCUSS"),

@@ -9,6 +9,13 @@ fn config_show_names_the_source_of_every_value() {
         ".parwf.toml",
         "# repo config\nparallel = 5\n\n[sim]\njitter_ms = 7\nbogus = 1\n",
     );
+    let user_dir = repo.home().join(".config/parwf");
+    std::fs::create_dir_all(&user_dir).expect("mkdir");
+    std::fs::write(
+        user_dir.join("config.toml"),
+        "parallel = 4\nmax_parallel = 20\n",
+    )
+    .expect("write");
     let out = repo.parwf_in(
         repo.path(),
         &["config", "show"],
@@ -23,6 +30,13 @@ fn config_show_names_the_source_of_every_value() {
             .to_string()
     };
     let cfg = repo.path().join(".parwf.toml");
+    // The user file is below the repo file: its max_parallel shows, its parallel does not.
+    let user = user_dir.join("config.toml");
+    assert!(
+        line("max_parallel").contains(&format!("= 20  # {}:2", user.display())),
+        "{}",
+        line("max_parallel")
+    );
     assert!(
         line("parallel").contains(&format!("= 5  # {}:2", cfg.display())),
         "{}",
@@ -30,7 +44,6 @@ fn config_show_names_the_source_of_every_value() {
     );
     assert!(line("sim.jitter_ms").contains(&format!("# {}:5", cfg.display())));
     assert!(line("sim.latency_ms").contains("= 42  # env PARWF_SIM__LATENCY_MS"));
-    assert!(line("max_parallel").contains("= 10  # default"));
     let err = stderr(&out);
     assert!(
         err.contains(&format!("unknown key `sim.bogus` in {}:6", cfg.display())),
