@@ -30,6 +30,11 @@ fn config_show_names_the_source_of_every_value() {
             .to_string()
     };
     let cfg = repo.path().join(".parwf.toml");
+    assert!(
+        line("max_iterations").contains("= 3  # default"),
+        "{}",
+        line("max_iterations")
+    );
     // The user file is below the repo file: its max_parallel shows, its parallel does not.
     let user = user_dir.join("config.toml");
     assert!(
