@@ -54,6 +54,12 @@ pub fn main() -> i32 {
     // Objects come from the repo's own store, as with git itself: re-hashing every object
     // on read (libgit2's default) doubles the cost of discovery on big histories.
     git2::opts::strict_hash_verification(false);
+    // libgit2 caches trees only up to 4 KiB; a docs directory of 100 files is larger, and
+    // discovery reads each one twice (the diff, then the walk that keeps IDs stable).
+    // SAFETY: set once, before any other thread exists.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
