@@ -7,6 +7,7 @@ mod config_cmd;
 mod demo;
 mod hook;
 pub mod install_hook;
+mod listing;
 mod man;
 mod output;
 pub mod run;

@@ -7,14 +7,16 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::args::{Format, RunArgs, WorkflowArg, WriteArg};
+use super::listing::{dry_run_listing, resumable_items};
 use super::run_git::{merge_results, GitSide};
 use crate::checkpoint::runlog::{new_run_id, RunLog};
-use crate::checkpoint::store::{peek, remove as remove_checkpoint};
+use crate::checkpoint::store::remove as remove_checkpoint;
 use crate::checkpoint::{Layout, RunLock};
 use crate::config::{self, Config, ConfigInputs};
 use crate::coordinator::cooldowns::CooldownStore;
 use crate::coordinator::dispatch::run_pool;
 use crate::coordinator::keys::{CallError, Coordinator};
+use crate::coordinator::signals;
 use crate::discover::{
     self, partition::Partition, DiscoverOptions, Discovery, Selection, WorkflowKind,
 };
@@ -290,7 +292,7 @@ async fn run_items(
     }
     let reporter = Arc::new(reporter);
     let cancel = CancellationToken::new();
-    let signals = tokio::spawn(watch_signals(cancel.clone(), reporter.clone()));
+    let signals = tokio::spawn(signals::watch(cancel.clone(), reporter.clone()));
     if let Some(limit) = plan.time_limit {
         let cancel = cancel.clone();
         let reporter = reporter.clone();
@@ -446,47 +448,6 @@ fn exit_code(results: &[ItemResult], interrupted: bool, fatal: Option<&CallError
     }
 }
 
-/// First Ctrl+C/SIGTERM: stop dispatching and cancel in-flight calls. Second: exit at once.
-async fn watch_signals(cancel: CancellationToken, reporter: Arc<Reporter>) {
-    let mut count = 0;
-    loop {
-        wait_for_signal().await;
-        count += 1;
-        if count > 1 {
-            reporter.finish();
-            eprintln!("[PARWF] interrupted again: exiting now");
-            std::process::exit(exit::INTERRUPTED);
-        }
-        reporter.log(
-            "PARWF",
-            "interrupted: stopping (press Ctrl+C again to exit at once)",
-        );
-        cancel.cancel();
-    }
-}
-
-#[cfg(unix)]
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let term = signal(SignalKind::terminate());
-    match term {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 /// Removes the checkpoints of items whose result is now in git. Finished items keep theirs
 /// until then, so a crash in between replays them instead of calling the LLM again; cached
 /// items may have one left by a run killed just after writing its notes.
@@ -511,113 +472,6 @@ fn load_prompts(plan: &RunPlan, found: &Discovery) -> Result<Prompts, Error> {
             "prompts_dir holds lld-review.md, issue-review.md and drafter.md; unset it to use the built-in prompts",
         )
     })
-}
-
-/// Indexes of the items with a checkpoint for their current blob and these prompts. The
-/// checkpoint directory is listed once: most items have none.
-fn resumable_items(
-    found: &Discovery,
-    layout: &Layout,
-    prompt_hash: &str,
-) -> std::collections::HashSet<usize> {
-    let existing: std::collections::HashSet<PathBuf> = std::fs::read_dir(layout.checkpoints())
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    found
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| {
-            let path = layout.checkpoint(item.workflow.name(), &item.id);
-            existing.contains(&path)
-                && peek(&path).is_some_and(|p| {
-                    p.header.blob == item.blob && p.header.prompt_hash == prompt_hash
-                })
-        })
-        .map(|(n, _)| n)
-        .collect()
-}
-
-fn dry_run_listing(
-    found: &Discovery,
-    format: Format,
-    state: impl Fn(usize) -> &'static str,
-) -> String {
-    match format {
-        Format::Json => {
-            #[derive(serde::Serialize)]
-            struct Planned<'a> {
-                id: &'a str,
-                workflow: &'a str,
-                path: &'a str,
-                blob: &'a str,
-                state: &'static str,
-            }
-            #[derive(serde::Serialize)]
-            struct Listing<'a> {
-                schema_version: u32,
-                dry_run: bool,
-                items: Vec<Planned<'a>>,
-            }
-            let items = found
-                .items
-                .iter()
-                .enumerate()
-                .map(|(n, i)| Planned {
-                    id: &i.id,
-                    workflow: i.workflow.name(),
-                    path: &i.path,
-                    blob: &i.blob,
-                    state: state(n),
-                })
-                .collect();
-            let doc = Listing {
-                schema_version: 1,
-                dry_run: true,
-                items,
-            };
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )
-        }
-        Format::Human | Format::Github | Format::Markdown => {
-            if found.items.is_empty() {
-                return "Nothing to review: no changed documents match the workflow globs.\n"
-                    .into();
-            }
-            let w = found
-                .items
-                .iter()
-                .map(|i| i.id.len())
-                .max()
-                .unwrap_or(2)
-                .max(2);
-            let mut out = format!("{:w$}  {:8}  {:9}  PATH\n", "ID", "WORKFLOW", "STATE");
-            for (n, i) in found.items.iter().enumerate() {
-                out.push_str(&format!(
-                    "{:w$}  {:8}  {:9}  {}\n",
-                    i.id,
-                    i.workflow.name(),
-                    state(n),
-                    i.path
-                ));
-            }
-            let cached = (0..found.items.len())
-                .filter(|&n| state(n) == "cached")
-                .count();
-            out.push_str(&format!(
-                "{} document(s) would be reviewed{}\n",
-                found.items.len() - cached,
-                if cached > 0 {
-                    format!(", {cached} cached (verdict notes for the same content)")
-                } else {
-                    String::new()
-                }
-            ));
-            out
-        }
-    }
 }
 
 fn empty_summary(plan: &RunPlan) -> Summary {

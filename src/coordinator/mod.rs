@@ -6,3 +6,4 @@ pub mod keyref;
 pub mod keys;
 mod pool;
 pub mod secret;
+pub mod signals;
