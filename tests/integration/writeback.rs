@@ -11,15 +11,7 @@ const DISCUSS_ISSUE: &str = "# Idea\n\n## Problem\nP.\n\n## Scope\nS.\n\n## Acce
 
 /// README on main; `docs` committed on branch `feature` (checked out).
 fn repo_with(docs: &[(&str, &str)]) -> Repo {
-    let repo = Repo::new();
-    repo.write("README.md", "project\n");
-    repo.commit_all("base");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    for (path, text) in docs {
-        repo.write(path, text);
-    }
-    repo.commit_all("docs");
-    repo
+    crate::support::repo_with_branch(docs)
 }
 
 fn run(repo: &Repo, args: &[&str]) -> std::process::Output {

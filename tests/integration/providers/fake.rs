@@ -188,15 +188,10 @@ impl Fake {
 
 /// A repo with a README on main and `n` good LLDs on branch `feature` (checked out).
 pub fn repo_with_llds(n: usize) -> Repo {
-    let repo = Repo::new();
-    repo.write("README.md", "demo\n");
-    repo.commit_all("base");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    for i in 1..=n {
-        repo.write(&format!("docs/lld/LLD-{i}-doc.md"), GOOD_LLD);
-    }
-    repo.commit_all("docs");
-    repo
+    let docs: Vec<(String, &str)> = (1..=n)
+        .map(|i| (format!("docs/lld/LLD-{i}-doc.md"), GOOD_LLD))
+        .collect();
+    crate::support::repo_with_branch(&docs)
 }
 
 /// `parwf --since main --format json -j J` with `env` (plus `extra`).
