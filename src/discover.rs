@@ -1,6 +1,6 @@
 //! Finds the documents to review from git history with git2: changed paths, IDs, blob OIDs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use git2::{Commit, Oid, Tree};
@@ -284,10 +284,11 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     // against, so a document's ID does not depend on which selection found it. Walked only
     // when something is selected, so a push or run that touches no document stays cheap.
     let mut head_warnings = Vec::new();
-    let walk_head = |head_warnings: &mut Vec<String>| match &head_tree {
-        Some(tree) => tree_documents(&repo, tree, &matcher, head_warnings),
-        None => Ok(BTreeMap::new()),
-    };
+    let walk_head =
+        |keys: Option<&HashSet<String>>, head_warnings: &mut Vec<String>| match &head_tree {
+            Some(tree) => tree_documents(&repo, tree, &matcher, keys, head_warnings),
+            None => Ok(BTreeMap::new()),
+        };
     let mut in_head = None;
 
     let mut selected: BTreeMap<String, Selected> = match &opts.selection {
@@ -301,7 +302,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
         )?,
         Selection::All => {
             require_head()?;
-            let docs = in_head.insert(walk_head(&mut head_warnings)?);
+            let docs = in_head.insert(walk_head(None, &mut head_warnings)?);
             // Symlinks and non-UTF-8 names elsewhere in HEAD only matter when all is asked for.
             warnings.append(&mut head_warnings);
             docs.iter()
@@ -366,7 +367,15 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     let in_head = match in_head {
         Some(docs) => docs,
         None if selected.is_empty() => BTreeMap::new(),
-        None => walk_head(&mut head_warnings)?,
+        None => {
+            // Only documents whose names give the same ID as a selected one matter here.
+            let keys: HashSet<String> = selected
+                .keys()
+                .filter_map(|p| ids::name_key(p.rsplit('/').next().unwrap_or(p)))
+                .map(|k| k.into_owned())
+                .collect();
+            walk_head(Some(&keys), &mut head_warnings)?
+        }
     };
     let mut items = ids::assign_ids(selected, &in_head, &mut warnings)?;
     items.sort_by(|a, b| (a.workflow, &a.path).cmp(&(b.workflow, &b.path)));

@@ -1,6 +1,6 @@
 //! Reading the repository with git2: HEAD, revisions, upstreams, tree diffs, the work tree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::{
@@ -8,6 +8,7 @@ use git2::{
     Repository, Tree,
 };
 
+use super::ids::name_key;
 use super::paths::Matcher;
 use super::{one_line, ContentSource, DiscoverError, Selected, WorkflowKind};
 
@@ -254,6 +255,7 @@ pub(super) fn tree_documents(
     repo: &Repository,
     tree: &Tree<'_>,
     matcher: &Matcher,
+    keys: Option<&HashSet<String>>,
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<String, (WorkflowKind, Oid)>, DiscoverError> {
     let mut found = BTreeMap::new();
@@ -277,20 +279,19 @@ pub(super) fn tree_documents(
     }
     while let Some((tree, dir, dir_utf8)) = stack.pop() {
         for entry in tree.iter() {
-            let (name, utf8) = match std::str::from_utf8(entry.name_bytes()) {
-                Ok(n) => (n.to_string(), dir_utf8),
-                Err(_) => (
-                    String::from_utf8_lossy(entry.name_bytes()).into_owned(),
-                    false,
-                ),
-            };
-            let path = format!("{dir}{name}");
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let utf8 = dir_utf8 && matches!(name, std::borrow::Cow::Borrowed(_));
             match entry.kind() {
                 Some(ObjectType::Tree) => {
                     let sub = repo.find_tree(entry.id()).map_err(git)?;
-                    stack.push((sub, format!("{path}/"), utf8));
+                    stack.push((sub, format!("{dir}{name}/"), utf8));
                 }
                 Some(ObjectType::Blob) => {
+                    // Looking for documents that could share an ID: the name decides first.
+                    if keys.is_some_and(|k| name_key(&name).is_none_or(|n| !k.contains(&*n))) {
+                        continue;
+                    }
+                    let path = format!("{dir}{name}");
                     let Some(kind) = matcher.kind(&path) else {
                         continue;
                     };

@@ -1,5 +1,6 @@
 //! Document IDs: `LLD-42` from the file name, made unique within a discovery.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use git2::Oid;
@@ -36,41 +37,13 @@ pub fn derive_id(kind: WorkflowKind, path: &str) -> Result<String, DiscoverError
     if name.chars().any(char::is_control) {
         return refuse("the file name contains a control character (NUL, newline, …)".into());
     }
-    let stem = match name.rfind('.') {
-        Some(i) if i > 0 => &name[..i],
-        _ => name,
-    };
     let prefix = kind.id_prefix();
-    let id = match stem.find(|c: char| c.is_ascii_digit()) {
-        Some(start) => {
-            let digits = &stem[start..];
-            let end = digits
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(digits.len());
-            let number = digits[..end].trim_start_matches('0');
-            format!("{prefix}-{}", if number.is_empty() { "0" } else { number })
-        }
-        None => {
-            let mut clean = String::with_capacity(stem.len());
-            for c in stem.chars() {
-                let c = if c.is_ascii_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '-'
-                };
-                if !(c == '-' && clean.ends_with('-')) {
-                    clean.push(c);
-                }
-            }
-            let clean = clean.trim_matches('-');
-            if clean.is_empty() {
-                return refuse(
-                    "the name has no digits and no ASCII letters to make an ID from".to_string(),
-                );
-            }
-            format!("{prefix}-{clean}")
-        }
+    let Some(key) = name_key(name) else {
+        return refuse(
+            "the name has no digits and no ASCII letters to make an ID from".to_string(),
+        );
     };
+    let id = format!("{prefix}-{key}");
     if id.len() > MAX_ID_LEN {
         return refuse(format!(
             "the ID would be {} bytes long (at most {MAX_ID_LEN})",
@@ -79,6 +52,37 @@ pub fn derive_id(kind: WorkflowKind, path: &str) -> Result<String, DiscoverError
     }
     debug_assert!(is_valid_id(&id), "{id}");
     Ok(id)
+}
+
+/// The part of an ID a file name gives, without the workflow prefix: the first number in the
+/// stem with leading zeros stripped (`LLD-042-cache.md` → `42`), else the stem with every run
+/// of characters outside `[A-Za-z0-9_]` turned into one `-`. `None` when nothing is left.
+pub(super) fn name_key(name: &str) -> Option<Cow<'_, str>> {
+    let stem = match name.rfind('.') {
+        Some(i) if i > 0 => &name[..i],
+        _ => name,
+    };
+    if let Some(start) = stem.find(|c: char| c.is_ascii_digit()) {
+        let digits = &stem[start..];
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        let number = digits[..end].trim_start_matches('0');
+        return Some(Cow::Borrowed(if number.is_empty() { "0" } else { number }));
+    }
+    let mut clean = String::with_capacity(stem.len());
+    for c in stem.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && clean.ends_with('-')) {
+            clean.push(c);
+        }
+    }
+    let clean = clean.trim_matches('-');
+    (!clean.is_empty()).then(|| Cow::Owned(clean.to_string()))
 }
 
 /// Gives every selected document its ID. IDs shared with another selected document or a
