@@ -17,6 +17,9 @@ pub(super) fn resumable_items(
     let existing: std::collections::HashSet<PathBuf> = std::fs::read_dir(layout.checkpoints())
         .map(|rd| rd.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
+    if existing.is_empty() {
+        return Default::default();
+    }
     found
         .items
         .iter()

@@ -1,7 +1,7 @@
 //! Document IDs: `LLD-42` from the file name, made unique within a discovery.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use git2::Oid;
 use sha2::{Digest, Sha256};
@@ -92,77 +92,100 @@ pub(super) fn assign_ids(
     in_head: &BTreeMap<String, (WorkflowKind, Oid)>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Item>, DiscoverError> {
-    // Base ID of every selected document, then every path sharing one of those base IDs.
-    let mut base: BTreeMap<&str, String> = BTreeMap::new();
-    for (path, s) in &selected {
-        base.insert(path, derive_id(s.kind, path)?);
+    // Base ID of every selected document, then the paths that share one of those base IDs
+    // (usually none: most runs allocate nothing more than the IDs themselves).
+    let mut items = Vec::with_capacity(selected.len());
+    for (path, s) in selected {
+        let id = derive_id(s.kind, &path)?;
+        items.push(Item {
+            id,
+            workflow: s.kind,
+            blob: s.blob.to_string(),
+            source: s.source,
+            path,
+        });
     }
-    let wanted: HashSet<&str> = base.values().map(String::as_str).collect();
-    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (path, id) in &base {
-        groups.entry(id.clone()).or_default().push(path);
+    let mut groups: HashMap<&str, Vec<&str>> = HashMap::with_capacity(items.len());
+    for item in &items {
+        groups.entry(&item.id).or_default().push(&item.path);
     }
+    let mut others: Vec<(String, &str)> = Vec::new();
     for (path, &(kind, _)) in in_head {
-        if base.contains_key(path.as_str()) {
+        // `items` is in path order (it came from a BTreeMap).
+        if items
+            .binary_search_by(|i| i.path.as_str().cmp(path))
+            .is_ok()
+        {
             continue;
         }
         // An unselected document with an unusable name is not this run's problem.
         if let Ok(id) = derive_id(kind, path) {
-            if wanted.contains(id.as_str()) {
-                groups.entry(id).or_default().push(path);
+            if groups.contains_key(id.as_str()) {
+                others.push((id, path));
             }
         }
     }
-    for paths in groups.values_mut() {
+    for (id, path) in &others {
+        if let Some(g) = groups.get_mut(id.as_str()) {
+            g.push(path);
+        }
+    }
+    let mut shared: BTreeMap<String, Vec<String>> = groups
+        .into_iter()
+        .filter(|(_, paths)| paths.len() > 1)
+        .map(|(id, paths)| {
+            (
+                id.to_string(),
+                paths.iter().map(|p| p.to_string()).collect(),
+            )
+        })
+        .collect();
+    if shared.is_empty() {
+        return Ok(items);
+    }
+    for paths in shared.values_mut() {
         paths.sort_unstable();
     }
 
     // Lengthen the suffix in the (astronomically unlikely) case it collides with another ID.
     let mut len = DUP_SUFFIX_LEN;
-    let ids = loop {
-        let mut all: HashSet<String> = HashSet::new();
-        let mut unique = true;
-        let mut ids: BTreeMap<&str, String> = BTreeMap::new();
-        for (id, paths) in &groups {
-            for path in paths {
-                let final_id = if paths.len() > 1 {
-                    suffixed_id(id, path, len)
-                } else {
-                    id.clone()
-                };
-                unique &= all.insert(final_id.clone());
-                ids.insert(path, final_id);
-            }
-        }
-        if unique || len >= 32 {
-            break ids;
+    let suffixed = loop {
+        let suffixed: HashMap<&str, String> = shared
+            .iter()
+            .flat_map(|(id, paths)| {
+                paths
+                    .iter()
+                    .map(move |p| (p.as_str(), suffixed_id(id, p, len)))
+            })
+            .collect();
+        let mut all: HashSet<&str> = items
+            .iter()
+            .filter(|i| !shared.contains_key(&i.id))
+            .map(|i| i.id.as_str())
+            .collect();
+        if suffixed.values().all(|id| all.insert(id)) || len >= 32 {
+            break suffixed;
         }
         len += 2;
     };
 
-    for (id, paths) in &groups {
-        if paths.len() > 1 {
-            let list: Vec<String> = paths.iter().map(|p| format!("{p} → {}", ids[p])).collect();
-            warnings.push(format!(
-                "{} documents share ID {id}: {}",
-                paths.len(),
-                list.join(", ")
-            ));
+    for (id, paths) in &shared {
+        let list: Vec<String> = paths
+            .iter()
+            .map(|p| format!("{p} → {}", suffixed[p.as_str()]))
+            .collect();
+        warnings.push(format!(
+            "{} documents share ID {id}: {}",
+            paths.len(),
+            list.join(", ")
+        ));
+    }
+    for item in &mut items {
+        if let Some(id) = suffixed.get(item.path.as_str()) {
+            item.id = id.clone();
         }
     }
-
-    let mut ids: BTreeMap<String, String> =
-        ids.into_iter().map(|(p, id)| (p.to_string(), id)).collect();
-    Ok(selected
-        .into_iter()
-        .map(|(path, s)| Item {
-            id: ids.remove(&path).unwrap_or_default(),
-            workflow: s.kind,
-            blob: s.blob.to_string(),
-            source: s.source,
-            path,
-        })
-        .collect())
+    Ok(items)
 }
 
 /// `BASE-xxxxxx` with the first `len` hex digits of SHA-256(path), cut to fit 64 bytes.
