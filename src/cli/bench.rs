@@ -171,8 +171,7 @@ fn discovery(label: &str, commits: usize, docs: usize) -> Result<(), Error> {
                 .stdout(Stdio::null())
                 .status()
         };
-        let ours = median(|| parwf().map(|_| ()))?;
-        let theirs = median(|| git().map(|_| ()))?;
+        let (ours, theirs) = paired_medians(|| parwf().map(|_| ()), || git().map(|_| ()))?;
         println!(
             "{label}: {commits} commits, {docs} documents (generated in {:.1}s), --since {since}: {items} changed: parwf --dry-run {:.1} ms, git diff --name-only {:.1} ms, ratio {:.2} (target ≤ 1.5)",
             gen.as_secs_f64(),
@@ -318,6 +317,28 @@ fn generated_history(dir: &Path, commits: usize, docs: usize) -> Result<(), Erro
         })
         .collect();
     git_import(dir, &base, &edits)
+}
+
+/// Median wall times of `a` and `b` over 15 alternating runs each (after a warm-up), so
+/// that load from other processes on a shared machine falls on both alike.
+fn paired_medians(
+    mut a: impl FnMut() -> std::io::Result<()>,
+    mut b: impl FnMut() -> std::io::Result<()>,
+) -> Result<(Duration, Duration), Error> {
+    a().map_err(io)?;
+    b().map_err(io)?;
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let t = Instant::now();
+        a().map_err(io)?;
+        ta.push(t.elapsed());
+        let t = Instant::now();
+        b().map_err(io)?;
+        tb.push(t.elapsed());
+    }
+    ta.sort();
+    tb.sort();
+    Ok((ta[ta.len() / 2], tb[tb.len() / 2]))
 }
 
 /// Median wall time of 7 runs (after one warm-up).
