@@ -14,7 +14,7 @@ use crate::support::{hermetic_env, Repo};
 
 use WorkflowKind::{Issue, Lld};
 
-fn globs() -> Vec<(WorkflowKind, Vec<String>)> {
+pub(super) fn globs() -> Vec<(WorkflowKind, Vec<String>)> {
     vec![
         (Lld, vec!["docs/lld/**/*.md".to_string()]),
         (
@@ -27,7 +27,7 @@ fn globs() -> Vec<(WorkflowKind, Vec<String>)> {
     ]
 }
 
-fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
+pub(super) fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
     DiscoverOptions {
         selection,
         include_worktree: false,
@@ -37,49 +37,49 @@ fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
     }
 }
 
-fn run(opts: &DiscoverOptions) -> Discovery {
+pub(super) fn run(opts: &DiscoverOptions) -> Discovery {
     discover(opts).unwrap_or_else(|e| panic!("discover failed: {e} (hint: {:?})", e.hint()))
 }
 
-fn run_err(opts: &DiscoverOptions) -> DiscoverError {
+pub(super) fn run_err(opts: &DiscoverOptions) -> DiscoverError {
     match discover(opts) {
         Ok(d) => panic!("discover succeeded with {:?}", d.items),
         Err(e) => e,
     }
 }
 
-fn since(cwd: &Path, rev: &str) -> Discovery {
+pub(super) fn since(cwd: &Path, rev: &str) -> Discovery {
     run(&options(cwd, Selection::Since(rev.to_string())))
 }
 
 /// The selected paths, in output order.
-fn paths(d: &Discovery) -> Vec<&str> {
+pub(super) fn paths(d: &Discovery) -> Vec<&str> {
     d.items.iter().map(|i| i.path.as_str()).collect()
 }
 
 /// `(id, path)` of every item, in output order.
-fn ids(d: &Discovery) -> Vec<(&str, &str)> {
+pub(super) fn ids(d: &Discovery) -> Vec<(&str, &str)> {
     d.items
         .iter()
         .map(|i| (i.id.as_str(), i.path.as_str()))
         .collect()
 }
 
-fn hint(e: &DiscoverError) -> String {
+pub(super) fn hint(e: &DiscoverError) -> String {
     e.hint().expect("every discovery error has a hint")
 }
 
-fn canon(p: &Path) -> PathBuf {
+pub(super) fn canon(p: &Path) -> PathBuf {
     p.canonicalize().unwrap()
 }
 
 /// `git rev-parse REV` (e.g. `HEAD:docs/lld/LLD-1.md` for a blob).
-fn rev_parse(repo: &Repo, dir: &Path, rev: &str) -> String {
+pub(super) fn rev_parse(repo: &Repo, dir: &Path, rev: &str) -> String {
     repo.git_in(dir, &["rev-parse", rev]).trim().to_string()
 }
 
 /// Runs git without panicking; true when it exits 0.
-fn git_ok(repo: &Repo, dir: &Path, args: &[&str]) -> bool {
+pub(super) fn git_ok(repo: &Repo, dir: &Path, args: &[&str]) -> bool {
     let mut cmd = Command::new("git");
     cmd.args(args).current_dir(dir);
     hermetic_env(&mut cmd, &repo.home());
@@ -87,7 +87,7 @@ fn git_ok(repo: &Repo, dir: &Path, args: &[&str]) -> bool {
 }
 
 /// main: two LLDs, an issue and a README; then branch `feature`.
-fn repo_with_feature_branch() -> Repo {
+pub(super) fn repo_with_feature_branch() -> Repo {
     let repo = Repo::new();
     repo.write("README.md", "readme\n");
     repo.write("docs/lld/LLD-1-cache.md", "# LLD 1\n");
@@ -97,6 +97,9 @@ fn repo_with_feature_branch() -> Repo {
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo
 }
+
+mod ids;
+mod paths;
 
 #[test]
 fn since_selects_changes_after_the_merge_base_only() {
@@ -531,393 +534,4 @@ fn shallow_clone_without_merge_base_suggests_unshallow() {
     assert!(e.to_string().contains("origin/feature"), "{e}");
     assert!(hint(&e).contains("git fetch --unshallow"), "{}", hint(&e));
     assert!(hint(&e).contains("fetch-depth: 0"), "{}", hint(&e));
-}
-
-#[test]
-fn derive_id_table() {
-    let table = [
-        (Lld, "docs/lld/LLD-042-cache.md", "LLD-42"),
-        (Lld, "docs/lld/drafts/spec-0101-readiness.md", "LLD-101"),
-        (Lld, "docs/lld/0000.md", "LLD-0"),
-        (Lld, "docs/lld/v2.1-design.md", "LLD-2"),
-        (
-            Lld,
-            "docs/lld/00000000000000000000000000000000000000007.md",
-            "LLD-7",
-        ),
-        (Issue, "docs/issues/17-login-fails.md", "ISSUE-17"),
-        (Issue, "ideas/active/my idea!.md", "ISSUE-my-idea"),
-        (
-            Issue,
-            "ideas/active/--my--great__idea--.md",
-            "ISSUE-my-great__idea",
-        ),
-        (Issue, "ideas/active/naïve.md", "ISSUE-na-ve"),
-        (Issue, "ideas/active/archive.tar.md", "ISSUE-archive-tar"),
-        (Issue, "ideas/active/README", "ISSUE-README"),
-        (Issue, "ideas/active/.hidden.md", "ISSUE-hidden"),
-        (
-            Issue,
-            &format!("ideas/active/{}.md", "a".repeat(58)),
-            &format!("ISSUE-{}", "a".repeat(58)),
-        ),
-        (
-            Lld,
-            &format!("docs/lld/{}.md", "9".repeat(60)),
-            &format!("LLD-{}", "9".repeat(60)),
-        ),
-    ];
-    for (kind, path, want) in table {
-        let got = derive_id(kind, path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        assert_eq!(got, want, "{path}");
-        assert!(is_valid_id(&got), "{got}");
-        assert!(got.len() <= 64);
-    }
-}
-
-#[test]
-fn derive_id_refuses_unusable_names() {
-    let long_stem = format!("ideas/active/{}.md", "a".repeat(59));
-    let long_number = format!("docs/lld/{}.md", "9".repeat(61));
-    let refused = [
-        (Issue, "ideas/active/...md"),
-        (Issue, "ideas/active/....md"),
-        (Issue, "ideas/active/日本語.md"),
-        (Issue, "ideas/active/a\nb.md"),
-        (Issue, "ideas/active/a\0b.md"),
-        (Lld, "docs/lld/LLD-1\n.md"),
-        (Issue, "ideas/active/"),
-        (Issue, &long_stem),
-        (Lld, &long_number),
-        (Issue, &format!("ideas/active/{}.md", "x".repeat(200))),
-    ];
-    for (kind, path) in refused {
-        let e = derive_id(kind, path).expect_err(path);
-        assert!(matches!(e, DiscoverError::BadId { .. }), "{path}: {e:?}");
-        let msg = e.to_string();
-        let visible = path.split(char::is_control).next().unwrap();
-        assert!(msg.contains(visible), "{msg} should name {path:?}");
-        assert!(!msg.chars().any(char::is_control), "one line: {msg:?}");
-        assert!(hint(&e).contains("rename"));
-    }
-    assert!(!is_valid_id(""));
-    assert!(!is_valid_id(".."));
-    assert!(!is_valid_id("LLD/1"));
-    assert!(!is_valid_id(&"a".repeat(65)));
-    assert!(is_valid_id(&"a".repeat(64)));
-}
-
-#[test]
-fn a_badly_named_selected_document_is_an_error_naming_it() {
-    let repo = repo_with_feature_branch();
-    repo.write("ideas/active/日本語.md", "# idea\n");
-    repo.commit_all("idea");
-    let e = run_err(&options(repo.path(), Selection::Since("main".into())));
-    assert!(matches!(e, DiscoverError::BadId { .. }), "{e:?}");
-    assert!(e.to_string().contains("ideas/active/日本語.md"), "{e}");
-}
-
-/// `BASE-` + the first 6 hex digits of SHA-256(path), as documented.
-fn suffixed(base: &str, path: &str) -> String {
-    let hex: String = Sha256::digest(path.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{base}-{}", &hex[..6])
-}
-
-#[test]
-fn duplicate_numbers_get_distinct_stable_ids_and_a_warning() {
-    let repo = Repo::new();
-    let active = "docs/lld/active/LLD-101.md";
-    let draft = "docs/lld/drafts/spec-0101-readiness.md";
-    repo.write(active, "# active\n");
-    repo.write(draft, "# draft\n");
-    repo.write("docs/lld/LLD-102.md", "# unique\n");
-    repo.commit_all("two documents numbered 101");
-
-    let all = run(&options(repo.path(), Selection::All));
-    let (active_id, draft_id) = (suffixed("LLD-101", active), suffixed("LLD-101", draft));
-    assert_ne!(active_id, draft_id);
-    assert_eq!(
-        ids(&all),
-        [
-            ("LLD-102", "docs/lld/LLD-102.md"),
-            (active_id.as_str(), active),
-            (draft_id.as_str(), draft),
-        ]
-    );
-    assert_eq!(
-        all.warnings,
-        [format!(
-            "2 documents share ID LLD-101: {active} → {active_id}, {draft} → {draft_id}"
-        )]
-    );
-
-    // Same IDs when only one of the two is selected: an ID does not depend on the selection.
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write(draft, "# draft\nrevised\n");
-    repo.commit_all("revise the draft");
-    let d = since(repo.path(), "main");
-    assert_eq!(ids(&d), [(draft_id.as_str(), draft)]);
-    assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
-    assert!(d.warnings[0].contains(active) && d.warnings[0].contains(&active_id));
-}
-
-#[test]
-fn duplicate_ids_stay_within_64_bytes() {
-    let repo = Repo::new();
-    let stem = "a".repeat(58);
-    repo.write(&format!("docs/issues/{stem}.md"), "# one\n");
-    repo.write(&format!("ideas/active/{stem}.md"), "# two\n");
-    repo.commit_all("same long stem twice");
-    let d = run(&options(repo.path(), Selection::All));
-    assert_eq!(d.items.len(), 2);
-    assert_ne!(d.items[0].id, d.items[1].id);
-    for item in &d.items {
-        assert!(is_valid_id(&item.id), "{}", item.id);
-        assert_eq!(item.id.len(), 64, "{}", item.id);
-    }
-}
-
-#[test]
-fn all_selects_every_document_in_head() {
-    let repo = repo_with_feature_branch();
-    repo.write("ideas/active/fast-start.md", "# idea\n");
-    repo.write(
-        "ideas/active/nested/too-deep.md",
-        "`*` does not cross `/`\n",
-    );
-    repo.write("ideas/archive/old.md", "# not active\n");
-    repo.write("docs/other.md", "# no workflow\n");
-    repo.commit_all("more");
-    // A new file in the work tree is not in HEAD.
-    repo.write("docs/lld/LLD-99.md", "# uncommitted\n");
-
-    let d = run(&options(repo.path(), Selection::All));
-    assert_eq!(
-        ids(&d),
-        [
-            ("LLD-1", "docs/lld/LLD-1-cache.md"),
-            ("LLD-2", "docs/lld/LLD-2.md"),
-            ("ISSUE-1", "docs/issues/ISSUE-1.md"),
-            ("ISSUE-fast-start", "ideas/active/fast-start.md"),
-        ]
-    );
-    let blob = rev_parse(&repo, repo.path(), "HEAD:ideas/active/fast-start.md");
-    assert_eq!(d.items[3].blob, blob);
-
-    let mut only = options(repo.path(), Selection::All);
-    only.only = Some(Issue);
-    assert_eq!(
-        paths(&run(&only)),
-        ["docs/issues/ISSUE-1.md", "ideas/active/fast-start.md"]
-    );
-}
-
-#[test]
-fn a_path_matching_both_workflows_takes_the_first_in_config_order() {
-    let repo = Repo::new();
-    repo.write("docs/issues/ISSUE-3.md", "# three\n");
-    repo.commit_all("base");
-    let broad = vec!["docs/**/*.md".to_string()];
-    let narrow = vec!["docs/issues/**/*.md".to_string()];
-
-    let mut opts = options(repo.path(), Selection::All);
-    opts.globs = vec![(Lld, broad.clone()), (Issue, narrow.clone())];
-    let d = run(&opts);
-    assert_eq!(ids(&d), [("LLD-3", "docs/issues/ISSUE-3.md")]);
-
-    opts.globs = vec![(Issue, narrow), (Lld, broad)];
-    let d = run(&opts);
-    assert_eq!(ids(&d), [("ISSUE-3", "docs/issues/ISSUE-3.md")]);
-}
-
-#[test]
-fn bad_glob_is_a_config_error() {
-    let repo = repo_with_feature_branch();
-    let mut opts = options(repo.path(), Selection::All);
-    opts.globs = vec![(Lld, vec!["docs/lld/[.md".to_string()])];
-    let e = run_err(&opts);
-    assert!(matches!(e, DiscoverError::BadGlob { .. }), "{e:?}");
-    assert!(e.to_string().contains("docs/lld/[.md"), "{e}");
-}
-
-#[test]
-fn explicit_paths_are_read_from_the_work_tree() {
-    let repo = repo_with_feature_branch();
-    repo.write("docs/lld/LLD-2.md", "# LLD 2\nunsaved edit\n");
-    repo.write("notes/lld-sketch.md", "# inferred from the name\n");
-    let sub = repo.path().join("docs/lld");
-    let absolute = repo.path().join("docs/issues/ISSUE-1.md");
-
-    let d = run(&options(
-        &sub,
-        Selection::Paths(vec![
-            "LLD-2.md".into(),
-            "./LLD-2.md".into(),
-            absolute,
-            "../../notes/lld-sketch.md".into(),
-        ]),
-    ));
-    assert_eq!(
-        ids(&d),
-        [
-            ("LLD-2", "docs/lld/LLD-2.md"),
-            ("LLD-lld-sketch", "notes/lld-sketch.md"),
-            ("ISSUE-1", "docs/issues/ISSUE-1.md"),
-        ]
-    );
-    for item in &d.items {
-        assert_eq!(item.source, ContentSource::Worktree);
-        let hashed = repo.git(&["hash-object", &item.path]).trim().to_string();
-        assert_eq!(item.blob, hashed, "{}", item.path);
-    }
-}
-
-#[test]
-fn explicit_paths_outside_the_repo_or_unknown_are_refused() {
-    let repo = repo_with_feature_branch();
-    let elsewhere = tempfile::tempdir().unwrap();
-    std::fs::write(elsewhere.path().join("LLD-1.md"), "# not in the repo\n").unwrap();
-    repo.write("notes/plan.md", "# which workflow?\n");
-    let paths_opts = |p: PathBuf| options(repo.path(), Selection::Paths(vec![p]));
-
-    let e = run_err(&paths_opts(elsewhere.path().join("LLD-1.md")));
-    assert!(matches!(e, DiscoverError::PathOutsideRepo { .. }), "{e:?}");
-    let e = run_err(&paths_opts("../outside.md".into()));
-    assert!(matches!(e, DiscoverError::PathNotFound(_)), "{e:?}");
-    let e = run_err(&paths_opts("docs/lld/LLD-404.md".into()));
-    assert!(matches!(e, DiscoverError::PathNotFound(_)), "{e:?}");
-    assert!(e.to_string().contains("docs/lld/LLD-404.md"));
-    let e = run_err(&paths_opts(".git/config".into()));
-    assert!(matches!(e, DiscoverError::PathOutsideRepo { .. }), "{e:?}");
-    let e = run_err(&paths_opts("docs/lld".into()));
-    assert!(matches!(e, DiscoverError::NotAFile(_)), "{e:?}");
-
-    let e = run_err(&paths_opts("notes/plan.md".into()));
-    assert!(matches!(e, DiscoverError::UnknownWorkflow(_)), "{e:?}");
-    assert!(e.to_string().contains("notes/plan.md"));
-    assert!(hint(&e).contains("--workflow"));
-
-    let mut opts = paths_opts("notes/plan.md".into());
-    opts.only = Some(Issue);
-    assert_eq!(ids(&run(&opts)), [("ISSUE-plan", "notes/plan.md")]);
-}
-
-#[test]
-fn workflow_flag_decides_how_an_explicit_path_is_reviewed() {
-    let repo = repo_with_feature_branch();
-    repo.write("docs/issues/ISSUE-30.md", "# thirty\n");
-    let mut opts = options(
-        repo.path(),
-        Selection::Paths(vec!["docs/issues/ISSUE-30.md".into()]),
-    );
-    assert_eq!(ids(&run(&opts)), [("ISSUE-30", "docs/issues/ISSUE-30.md")]);
-    // Named on the command line with --workflow lld: reviewed as an LLD, never dropped.
-    opts.only = Some(Lld);
-    let d = run(&opts);
-    assert_eq!(ids(&d), [("LLD-30", "docs/issues/ISSUE-30.md")]);
-    assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
-    assert!(d.warnings[0].contains("issue globs"), "{:?}", d.warnings);
-}
-
-#[test]
-fn workflow_filter_applies_to_ranges() {
-    let repo = repo_with_feature_branch();
-    repo.write("docs/lld/LLD-2.md", "# changed\n");
-    repo.write("docs/issues/ISSUE-1.md", "# changed\n");
-    repo.commit_all("both kinds");
-    let mut opts = options(repo.path(), Selection::Since("main".into()));
-    assert_eq!(paths(&run(&opts)).len(), 2);
-    opts.only = Some(Lld);
-    assert_eq!(paths(&run(&opts)), ["docs/lld/LLD-2.md"]);
-}
-
-/// Builds `main` with `docs` documents and `feature` with `commits` commits on top, each
-/// editing one document, through `git fast-import` (seconds instead of minutes).
-fn big_history(repo: &Repo, docs: usize, commits: usize) {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let mut mark = 0;
-    let mut commit =
-        |s: &mut String, branch: &str, msg: &str, body: &str, parent: Option<usize>| {
-            mark += 1;
-            let _ = write!(
-                s,
-                "commit refs/heads/{branch}\nmark :{mark}\n\
-             committer Test <test@example.com> 1767225600 +0000\n\
-             data {}\n{msg}\n",
-                msg.len()
-            );
-            if let Some(p) = parent {
-                let _ = writeln!(s, "from :{p}");
-            }
-            s.push_str(body);
-            s.push('\n');
-            mark
-        };
-    let mut base = String::new();
-    for i in 0..docs {
-        let text = format!("# LLD {i}\n");
-        let _ = write!(
-            base,
-            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
-            i / 100,
-            text.len()
-        );
-        let code = format!("// {i}\n");
-        let _ = write!(
-            base,
-            "M 100644 inline src/m{:03}/f{i}.rs\ndata {}\n{code}\n",
-            i / 100,
-            code.len()
-        );
-    }
-    let root = commit(&mut s, "main", "base", &base, None);
-    let mut parent = root;
-    for c in 0..commits {
-        let i = c % docs;
-        let text = format!("# LLD {i}\nrevision {c}\n");
-        let body = format!(
-            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
-            i / 100,
-            text.len()
-        );
-        parent = commit(&mut s, "feature", &format!("c{c}"), &body, Some(parent));
-    }
-    let mut cmd = Command::new("git");
-    cmd.args(["fast-import", "--quiet"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped());
-    hermetic_env(&mut cmd, &repo.home());
-    let mut child = cmd.spawn().unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
-    repo.git(&["checkout", "-q", "-f", "feature"]);
-}
-
-/// 10,000 commits touching 5,000 documents: discovery is one tree diff, so it must cost
-/// about what `git diff --name-only` costs, not a walk over the commits.
-#[test]
-#[ignore = "builds a 10,000-commit history; run with --ignored"]
-fn a_long_range_costs_about_one_tree_diff() {
-    let repo = Repo::new();
-    big_history(&repo, 5_000, 10_000);
-
-    let started = Instant::now();
-    let names = repo.git(&["diff", "--name-only", "main...HEAD"]);
-    let git_time = started.elapsed();
-    assert_eq!(names.lines().count(), 5_000);
-
-    let started = Instant::now();
-    let d = since(repo.path(), "main");
-    let ours = started.elapsed();
-    assert_eq!(d.items.len(), 5_000);
-    eprintln!("git diff --name-only: {git_time:?}; discover: {ours:?}");
-    assert!(
-        ours < git_time * 5 + Duration::from_millis(500),
-        "discover took {ours:?}, git diff {git_time:?}"
-    );
 }
