@@ -37,6 +37,19 @@ pub struct Header {
     pub prompt_hash: String,
 }
 
+impl Header {
+    /// Why this checkpoint cannot resume a review of `blob` with prompts `prompt_hash`.
+    pub fn mismatch(&self, blob: &str, prompt_hash: &str) -> Option<&'static str> {
+        if self.blob != blob {
+            Some("the document changed since its checkpoint")
+        } else if self.prompt_hash != prompt_hash {
+            Some("the prompts changed since the checkpoint")
+        } else {
+            None
+        }
+    }
+}
+
 /// An open checkpoint.
 #[derive(Debug)]
 pub struct Checkpoint {
@@ -278,15 +291,8 @@ impl Checkpoint {
             migrate(&mut conn, version).map_err(bad)?;
         }
         let stored = read_header(&conn).map_err(bad)?;
-        if stored.blob != header.blob {
-            return Err(Resume::Changed(
-                "the document changed since its checkpoint".into(),
-            ));
-        }
-        if stored.prompt_hash != header.prompt_hash {
-            return Err(Resume::Changed(
-                "the prompts changed since the checkpoint".into(),
-            ));
+        if let Some(why) = stored.mismatch(&header.blob, &header.prompt_hash) {
+            return Err(Resume::Changed(why.into()));
         }
         let steps = {
             let mut stmt = conn

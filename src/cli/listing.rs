@@ -27,9 +27,7 @@ pub(super) fn resumable_items(
         .filter(|(_, item)| {
             let path = layout.checkpoint(item.workflow.name(), &item.id);
             existing.contains(&path)
-                && peek(&path).is_some_and(|p| {
-                    p.header.blob == item.blob && p.header.prompt_hash == prompt_hash
-                })
+                && peek(&path).is_some_and(|p| p.header.mismatch(&item.blob, prompt_hash).is_none())
         })
         .map(|(n, _)| n)
         .collect()
