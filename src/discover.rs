@@ -13,45 +13,14 @@ pub mod push;
 
 pub use ids::{derive_id, is_valid_id};
 
+use crate::model::{ContentSource, Item, WorkflowKind};
+
+use crate::workspace::{Workspace, WorkspaceError};
 use history::{
-    changed_between, changed_since, git, head_commit, normalize, open_repo, overlay_worktree,
-    resolve_rev, tree_documents, unborn_branch_name, upstream_commit,
+    changed_between, changed_since, git, head_commit, overlay_worktree, resolve_rev,
+    tree_documents, unborn_branch_name, upstream_commit,
 };
 use paths::{explicit_paths, Matcher};
-
-/// The two kinds of document parwf reviews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkflowKind {
-    Lld,
-    Issue,
-}
-
-impl WorkflowKind {
-    /// Every kind, in display order.
-    pub const ALL: [WorkflowKind; 2] = [WorkflowKind::Lld, WorkflowKind::Issue];
-
-    /// The config/CLI name: `lld` or `issue`.
-    pub fn name(self) -> &'static str {
-        match self {
-            WorkflowKind::Lld => "lld",
-            WorkflowKind::Issue => "issue",
-        }
-    }
-
-    /// The ID prefix: `LLD` or `ISSUE`.
-    pub fn id_prefix(self) -> &'static str {
-        match self {
-            WorkflowKind::Lld => "LLD",
-            WorkflowKind::Issue => "ISSUE",
-        }
-    }
-
-    /// Parses `lld` / `issue`.
-    pub fn parse(s: &str) -> Option<Self> {
-        WorkflowKind::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
 
 /// Which documents to select.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,28 +38,6 @@ pub enum Selection {
     Range { base: Option<String>, head: String },
 }
 
-/// Where a document's text is read from when its workflow runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContentSource {
-    /// The blob committed in HEAD (`Item::blob`).
-    Head,
-    /// The file in the work tree (explicit paths, `--include-worktree`).
-    Worktree,
-}
-
-/// One document to review.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    /// `LLD-42`, `ISSUE-17`, or a sanitized stem; unique within one discovery.
-    pub id: String,
-    pub workflow: WorkflowKind,
-    /// Repo-relative path with `/` separators.
-    pub path: String,
-    /// Blob OID (hex) of the content that will be reviewed.
-    pub blob: String,
-    pub source: ContentSource,
-}
-
 /// What discovery needs to know.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
@@ -101,7 +48,7 @@ pub struct DiscoverOptions {
     pub globs: Vec<(WorkflowKind, Vec<String>)>,
     /// Restrict to one workflow (`--workflow`).
     pub only: Option<WorkflowKind>,
-    /// Where the command runs; the repo is discovered from here.
+    /// Where the command runs: explicit paths are relative to it.
     pub cwd: PathBuf,
 }
 
@@ -111,20 +58,13 @@ pub struct Discovery {
     pub items: Vec<Item>,
     /// Human-readable warnings (e.g. two documents with the same number).
     pub warnings: Vec<String>,
-    /// The work tree root.
-    pub workdir: PathBuf,
-    /// The common git dir (shared by linked worktrees): `.git/parwf` lives here.
-    pub common_dir: PathBuf,
 }
 
 /// Why discovery could not run; each variant has a hint.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
-    #[error("not inside a git repository ({0})")]
-    NotARepo(String),
-    /// The repository has no work tree.
-    #[error("{0} is a bare repository")]
-    BareRepo(String),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
     /// HEAD points at a branch with no commits.
     #[error("no commits yet: branch `{0}` is unborn")]
     UnbornHead(String),
@@ -188,10 +128,7 @@ impl DiscoverError {
     pub fn hint(&self) -> Option<String> {
         use DiscoverError::*;
         let hint = match self {
-            NotARepo(_) => "run parwf inside a git work tree".to_string(),
-            BareRepo(_) => {
-                "run inside a work tree (a clone, or one made with `git worktree add`)".to_string()
-            }
+            Workspace(e) => return e.hint(),
             UnbornHead(_) => {
                 "commit first: parwf finds documents in git history (or pass the paths to review)"
                     .to_string()
@@ -258,17 +195,13 @@ struct Selected {
 }
 
 /// Finds the documents selected by `opts`.
-pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     let matcher = Matcher::new(&opts.globs)?;
-    let repo = open_repo(&opts.cwd)?;
-    let workdir = repo
-        .workdir()
-        .map(normalize)
-        .ok_or_else(|| DiscoverError::BareRepo(repo.path().display().to_string()))?;
-    let common_dir = normalize(repo.commondir());
+    let repo = ws.repo();
+    let workdir = ws.workdir()?.to_path_buf();
     let mut warnings = Vec::new();
 
-    let head = head_commit(&repo)?;
+    let head = head_commit(repo)?;
     let head_tree = match &head {
         Some(c) => Some(c.tree().map_err(git)?),
         None => None,
@@ -276,7 +209,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     let require_head = || -> Result<(&Commit, &Tree), DiscoverError> {
         match (&head, &head_tree) {
             (Some(c), Some(t)) => Ok((c, t)),
-            _ => Err(DiscoverError::UnbornHead(unborn_branch_name(&repo))),
+            _ => Err(DiscoverError::UnbornHead(unborn_branch_name(repo))),
         }
     };
 
@@ -286,7 +219,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     let mut head_warnings = Vec::new();
     let walk_head =
         |keys: Option<&HashSet<String>>, head_warnings: &mut Vec<String>| match &head_tree {
-            Some(tree) => tree_documents(&repo, tree, &matcher, keys, head_warnings),
+            Some(tree) => tree_documents(repo, tree, &matcher, keys, head_warnings),
             None => Ok(BTreeMap::new()),
         };
     let mut in_head = None;
@@ -313,14 +246,14 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
                 .collect()
         }
         Selection::Range { base, head } => {
-            let head = resolve_rev(&repo, head)?;
+            let head = resolve_rev(repo, head)?;
             let head_tree = head.tree().map_err(git)?;
             let base_tree = match base {
-                Some(base) => Some(resolve_rev(&repo, base)?.tree().map_err(git)?),
+                Some(base) => Some(resolve_rev(repo, base)?.tree().map_err(git)?),
                 None => None,
             };
             changed_between(
-                &repo,
+                repo,
                 base_tree.as_ref(),
                 &head_tree,
                 &matcher,
@@ -329,14 +262,14 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
         }
         Selection::Since(rev) => {
             let (head, head_tree) = require_head()?;
-            let since = resolve_rev(&repo, rev)?;
-            changed_since(&repo, rev, &since, head, head_tree, &matcher, &mut warnings)?
+            let since = resolve_rev(repo, rev)?;
+            changed_since(repo, rev, &since, head, head_tree, &matcher, &mut warnings)?
         }
         Selection::Upstream => {
             let (head, head_tree) = require_head()?;
-            let (name, since) = upstream_commit(&repo)?;
+            let (name, since) = upstream_commit(repo)?;
             changed_since(
-                &repo,
+                repo,
                 &name,
                 &since,
                 head,
@@ -350,14 +283,7 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     if !matches!(opts.selection, Selection::Paths(_)) {
         if opts.include_worktree {
             let tree = head_tree.as_ref();
-            overlay_worktree(
-                &repo,
-                tree,
-                &workdir,
-                &matcher,
-                &mut selected,
-                &mut warnings,
-            )?;
+            overlay_worktree(repo, tree, &workdir, &matcher, &mut selected, &mut warnings)?;
         }
         if let Some(only) = opts.only {
             selected.retain(|_, s| s.kind == only);
@@ -379,10 +305,5 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     };
     let mut items = ids::assign_ids(selected, &in_head, &mut warnings)?;
     items.sort_by(|a, b| (a.workflow, &a.path).cmp(&(b.workflow, &b.path)));
-    Ok(Discovery {
-        items,
-        warnings,
-        workdir,
-        common_dir,
-    })
+    Ok(Discovery { items, warnings })
 }

@@ -1,23 +1,21 @@
-//! The one error type the CLI maps to exit codes, each with an optional hint.
+//! The one error type commands return: every layer's error, each with its exit status and a
+//! hint for the user.
+
+use std::path::PathBuf;
 
 use crate::checkpoint::{LockError, StoreError};
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
+use crate::exit::Exit;
+use crate::run::StopReason;
+use crate::workspace::WorkspaceError;
 use crate::writeback::WriteError;
-
-/// Process exit codes (see README "Exit codes").
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const GATE_FAILED: i32 = 1;
-    pub const USAGE: i32 = 2;
-    pub const WORKFLOW_ERROR: i32 = 3;
-    pub const KEYS_EXHAUSTED: i32 = 75;
-    pub const INTERRUPTED: i32 = 130;
-}
 
 /// Anything that stops a command before or outside the per-item results.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
     #[error(transparent)]
     Discover(#[from] DiscoverError),
     #[error(transparent)]
@@ -31,8 +29,23 @@ pub enum Error {
     Lock(#[from] LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Io(String),
+    /// A file parwf reads or writes outside `.git/parwf`.
+    #[error("cannot {action} {}: {source}", path.display())]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// git failed outside discovery and write-back (notes, hooks, the demo repo).
+    #[error("{what}: {msg}")]
+    Git { what: &'static str, msg: String },
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot create the HTTP client: {0}")]
+    HttpClient(reqwest::Error),
+    /// A second signal: the run was abandoned without waiting for anything.
+    #[error("{0}: exited at once")]
+    Abandoned(StopReason),
 }
 
 impl Error {
@@ -44,20 +57,47 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
+    /// A file operation that failed on `path`.
+    pub fn file(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::File {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Reading the verdict notes failed.
+    pub fn notes(e: git2::Error) -> Self {
+        Error::Git {
+            what: "cannot read verdict notes",
+            msg: e.message().to_string(),
+        }
+    }
+
+    /// The exit status for this error.
+    pub fn exit(&self) -> Exit {
         match self {
-            Error::Discover(_) | Error::Config(_) | Error::Usage { .. } | Error::Lock(_) => {
-                exit::USAGE
-            }
-            Error::Write(e) if e.is_refusal() => exit::USAGE,
-            Error::Store(_) | Error::Write(_) | Error::Io(_) => exit::WORKFLOW_ERROR,
+            Error::Workspace(_)
+            | Error::Discover(_)
+            | Error::Config(_)
+            | Error::Usage { .. }
+            | Error::Lock(_) => Exit::Usage,
+            Error::Write(e) if e.is_refusal() => Exit::Usage,
+            Error::Abandoned(StopReason::Signal(n)) => Exit::Signal(*n),
+            Error::Abandoned(_) => Exit::TryLater,
+            Error::Store(_)
+            | Error::Write(_)
+            | Error::File { .. }
+            | Error::Git { .. }
+            | Error::Runtime(_)
+            | Error::HttpClient(_) => Exit::WorkflowError,
         }
     }
 
     /// One line telling the user what to do next, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::Workspace(e) => e.hint(),
             Error::Discover(e) => e.hint(),
             Error::Config(e) => e.hint(),
             Error::Usage { hint, .. } => hint.clone(),
@@ -67,7 +107,12 @@ impl Error {
             Error::Lock(_) => None,
             Error::Store(_) => Some("check permissions and free space under .git/parwf".into()),
             Error::Write(e) => e.hint(),
-            Error::Io(_) => None,
+            Error::Abandoned(_) => {
+                Some("completed steps are checkpointed: run the same command again to resume".into())
+            }
+            Error::File { .. } | Error::Git { .. } | Error::Runtime(_) | Error::HttpClient(_) => {
+                None
+            }
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Everything parwf keeps under the common git dir (`.git/parwf`, shared by linked worktrees):
 //! per-item checkpoints, run logs, the run lock.
 
+pub mod cooldowns;
 mod lock;
 pub mod runlog;
+mod sqlite;
 pub mod store;
 
 use std::path::{Path, PathBuf};
@@ -56,5 +58,10 @@ impl Layout {
 
     pub fn lock(&self) -> PathBuf {
         self.root.join("lock")
+    }
+
+    /// `state.db`: state that outlives a run (key cooldowns).
+    pub fn state_db(&self) -> PathBuf {
+        self.root.join("state.db")
     }
 }

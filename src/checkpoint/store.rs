@@ -5,12 +5,27 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags};
 
+use super::sqlite::Schema;
 use super::StoreError;
 
-/// `PRAGMA application_id` of parwf checkpoints ("pwf1"): anything else is foreign.
-const APPLICATION_ID: i64 = 0x7077_6631;
-/// Current schema version (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+/// Checkpoint files: application id "pwf1" (anything else is foreign) and their migrations.
+const SCHEMA: Schema = Schema {
+    application_id: 0x7077_6631,
+    migrations: &[
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS steps (
+             seq INTEGER PRIMARY KEY,
+             kind TEXT NOT NULL,
+             iteration INTEGER NOT NULL,
+             input_hash TEXT NOT NULL,
+             output TEXT NOT NULL,
+             verdict TEXT,
+             key TEXT,
+             duration_ms INTEGER NOT NULL,
+             at TEXT NOT NULL
+         );",
+    ],
+};
 
 /// One completed step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,17 +102,17 @@ pub struct Peek {
 /// Reads a checkpoint's header and step count; `None` when absent, foreign or unreadable.
 pub fn peek(path: &Path) -> Option<Peek> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    let conn = match check_identity(&conn) {
-        Ok(_) => conn,
+    let conn = match SCHEMA.check(&conn).ok().filter(|&v| v > 0) {
+        Some(_) => conn,
         // A step interrupted by a kill leaves a hot journal that only a writer can roll back:
         // that is SQLite's own recovery, and the checkpoint is sound after it.
-        Err(_) if side_file(path, "-journal").exists() => {
+        None if side_file(path, "-journal").exists() => {
             drop(conn);
             let rw = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).ok()?;
-            check_identity(&rw).ok()?;
+            SCHEMA.check(&rw).ok().filter(|&v| v > 0)?;
             rw
         }
-        Err(_) => return None,
+        None => return None,
     };
     let header = read_header(&conn).ok()?;
     let steps: i64 = conn
@@ -113,24 +128,6 @@ pub fn peek(path: &Path) -> Option<Peek> {
         state: meta("state").unwrap_or_else(|| "running".into()),
         error: meta("error"),
     })
-}
-
-fn check_identity(conn: &Connection) -> Result<i64, String> {
-    let app: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    if app != APPLICATION_ID {
-        return Err("not a parwf checkpoint".into());
-    }
-    if version > SCHEMA_VERSION {
-        return Err(format!(
-            "written by a newer parwf (schema {version}, this one reads {SCHEMA_VERSION})"
-        ));
-    }
-    Ok(version)
 }
 
 fn read_header(conn: &Connection) -> rusqlite::Result<Header> {
@@ -151,31 +148,6 @@ fn read_header(conn: &Connection) -> rusqlite::Result<Header> {
 /// a checkpoint torn by that is moved aside and redone, never trusted.
 fn tune(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA synchronous = NORMAL;")
-}
-
-/// Brings a schema from `from` up to [`SCHEMA_VERSION`]. Version 0 is a new, empty file.
-fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    if from < 1 {
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS steps (
-                 seq INTEGER PRIMARY KEY,
-                 kind TEXT NOT NULL,
-                 iteration INTEGER NOT NULL,
-                 input_hash TEXT NOT NULL,
-                 output TEXT NOT NULL,
-                 verdict TEXT,
-                 key TEXT,
-                 duration_ms INTEGER NOT NULL,
-                 at TEXT NOT NULL
-             );",
-        )?;
-    }
-    tx.execute_batch(&format!(
-        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
-    ))?;
-    tx.commit()
 }
 
 /// Moves a bad checkpoint aside (`<name>.bad-<time>`), returning the new path.
@@ -251,7 +223,9 @@ impl Checkpoint {
         remove_file(&side_file(&tmp, "-journal"))?;
         {
             let mut conn = Connection::open(&tmp).map_err(|e| sql(&tmp, e))?;
-            migrate(&mut conn, 0).map_err(|e| sql(&tmp, e))?;
+            SCHEMA
+                .migrate(&mut conn)
+                .map_err(|e| StoreError::io(&tmp, e))?;
             let tx = conn.transaction().map_err(|e| sql(&tmp, e))?;
             for (k, v) in [
                 ("id", &header.id),
@@ -285,11 +259,17 @@ impl Checkpoint {
     fn resume(path: &Path, header: &Header) -> Result<Opened, Resume> {
         let bad = |e: rusqlite::Error| Resume::Bad(e.to_string());
         let mut conn = Connection::open(path).map_err(bad)?;
-        let version = check_identity(&conn).map_err(Resume::Bad)?;
-        tune(&conn).map_err(bad)?;
-        if version < SCHEMA_VERSION {
-            migrate(&mut conn, version).map_err(bad)?;
+        if SCHEMA
+            .check(&conn)
+            .map_err(|e| Resume::Bad(e.to_string()))?
+            == 0
+        {
+            return Err(Resume::Bad("not a parwf checkpoint".into()));
         }
+        tune(&conn).map_err(bad)?;
+        SCHEMA
+            .migrate(&mut conn)
+            .map_err(|e| Resume::Bad(e.to_string()))?;
         let stored = read_header(&conn).map_err(bad)?;
         if let Some(why) = stored.mismatch(&header.blob, &header.prompt_hash) {
             return Err(Resume::Changed(why.into()));

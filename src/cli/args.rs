@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{ProviderKind, WriteMode};
+use crate::model::WorkflowKind;
+
 /// Run LLM governance reviews of design documents in parallel, from inside git.
 ///
 /// With no command, reviews the LLDs and issue briefs changed on this branch (since the
@@ -109,8 +112,8 @@ pub struct RunArgs {
     pub fresh: bool,
 
     /// Provider to use, overriding config `provider.kind` (e.g. `sim` to try offline).
-    #[arg(long, value_name = "KIND")]
-    pub provider: Option<String>,
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub provider: Option<ProviderArg>,
 
     /// Documents to review (paths in the work tree); overrides --since/--all.
     #[arg(value_name = "PATHS")]
@@ -122,6 +125,37 @@ pub struct RunArgs {
 pub enum WorkflowArg {
     Lld,
     Issue,
+}
+
+impl From<WorkflowArg> for WorkflowKind {
+    fn from(w: WorkflowArg) -> WorkflowKind {
+        match w {
+            WorkflowArg::Lld => WorkflowKind::Lld,
+            WorkflowArg::Issue => WorkflowKind::Issue,
+        }
+    }
+}
+
+/// `--provider` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProviderArg {
+    Gemini,
+    Openai,
+    Anthropic,
+    Command,
+    Sim,
+}
+
+impl From<ProviderArg> for ProviderKind {
+    fn from(p: ProviderArg) -> ProviderKind {
+        match p {
+            ProviderArg::Gemini => ProviderKind::Gemini,
+            ProviderArg::Openai => ProviderKind::Openai,
+            ProviderArg::Anthropic => ProviderKind::Anthropic,
+            ProviderArg::Command => ProviderKind::Command,
+            ProviderArg::Sim => ProviderKind::Sim,
+        }
+    }
 }
 
 /// `--format` values.
@@ -142,6 +176,16 @@ pub enum WriteArg {
     Notes,
     Commit,
     None,
+}
+
+impl From<WriteArg> for WriteMode {
+    fn from(w: WriteArg) -> WriteMode {
+        match w {
+            WriteArg::Notes => WriteMode::Notes,
+            WriteArg::Commit => WriteMode::Commit,
+            WriteArg::None => WriteMode::None,
+        }
+    }
 }
 
 /// `parwf status`.

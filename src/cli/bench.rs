@@ -10,20 +10,33 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::args::{BenchArgs, RunArgs};
-use super::demo::DEMO_FILES;
-use super::run::{self, RunOutput, RunPlan};
-use crate::config::ConfigInputs;
-use crate::error::{exit, Error};
+use super::args::BenchArgs;
+use crate::config::{ConfigInputs, ProviderKind, WriteMode};
+use crate::demo::DEMO_FILES;
+use crate::discover::Selection;
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::report::progress::Mode;
 use crate::report::summary::Summary;
+use crate::run::{self, Plan, RunOptions, RunOutcome};
+use crate::workspace::Workspace;
 
 pub(super) fn io(e: impl std::fmt::Display) -> Error {
-    Error::Io(format!("bench: {e}"))
+    Error::Git {
+        what: "bench",
+        msg: e.to_string(),
+    }
+}
+
+/// A run of `--since main` in `dir`.
+pub(super) fn since_main(dir: &Path, parallel: i64) -> RunOptions {
+    let mut opts = RunOptions::new(Selection::Since("main".into()), dir.to_path_buf());
+    opts.parallel = Some(parallel);
+    opts
 }
 
 /// Runs the benchmarks and prints their figures.
-pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
+pub fn bench(args: &BenchArgs) -> Result<Exit, Error> {
     let want = |part: &str| args.only.is_empty() || args.only.iter().any(|o| o == part);
     if want("speedup") {
         speedup(if args.quick { 100 } else { 300 })?;
@@ -54,7 +67,7 @@ pub fn bench(args: &BenchArgs) -> Result<i32, Error> {
     if want("ratelimit") {
         super::bench_ratelimit::ratelimit()?;
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }
 
 /// A repo whose branch adds `n` documents (the demo fixtures, renumbered) on top of `main`.
@@ -80,13 +93,12 @@ pub(super) fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
 }
 
 /// Sim provider at a fixed latency (no jitter), no pacing, plenty of keys, quiet.
-fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<RunPlan, Error> {
-    let args = RunArgs {
-        since: Some("main".into()),
-        parallel: Some(parallel),
-        provider: Some("sim".into()),
-        ..RunArgs::default()
-    };
+fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<Plan, Error> {
+    let mut opts = since_main(dir, parallel);
+    opts.provider = Some(ProviderKind::Sim);
+    // Every run reviews for real: no cached verdicts read, no notes written.
+    opts.fresh = true;
+    opts.write = Some(WriteMode::None);
     let int = |k: &str, v: i64| (k.to_string(), toml::Value::Integer(v), "bench".to_string());
     let inputs = ConfigInputs {
         flags: vec![
@@ -97,24 +109,21 @@ fn sim_plan(dir: &Path, parallel: i64, latency_ms: u64, keys: usize) -> Result<R
         ],
         ..ConfigInputs::default()
     };
-    let mut plan = RunPlan::new(&args, dir, inputs)?;
-    // Every run reviews for real: no cached verdicts read, no notes written.
-    plan.fresh = true;
-    plan.write.mode = crate::writeback::WriteMode::None;
-    Ok(plan)
+    Plan::new(opts, inputs)
 }
 
-pub(super) fn run_summary(plan: &RunPlan) -> Result<Summary, Error> {
-    match run::collect(plan, Mode::Quiet)? {
-        RunOutput::Reviewed(s) => Ok(s),
+pub(super) fn run_summary(dir: &Path, plan: &Plan) -> Result<Summary, Error> {
+    let ws = Workspace::discover(dir)?;
+    match run::execute(&ws, plan, Mode::Quiet)? {
+        RunOutcome::Reviewed(s) => Ok(s),
         _ => Err(io("no documents were reviewed")),
     }
 }
 
 fn speedup(latency_ms: u64) -> Result<(), Error> {
     let repo = docs_repo(6)?;
-    let one = run_summary(&sim_plan(repo.path(), 1, latency_ms, 3)?)?;
-    let three = run_summary(&sim_plan(repo.path(), 3, latency_ms, 3)?)?;
+    let one = run_summary(repo.path(), &sim_plan(repo.path(), 1, latency_ms, 3)?)?;
+    let three = run_summary(repo.path(), &sim_plan(repo.path(), 3, latency_ms, 3)?)?;
     let ratio = three.wall_ms as f64 / one.wall_ms.max(1) as f64;
     println!(
         "(a) speed-up: 6 documents, sim latency {latency_ms} ms: --parallel 1 {:.3}s, --parallel 3 {:.3}s, ratio {ratio:.3} (target ≤ 0.36)",
@@ -126,7 +135,7 @@ fn speedup(latency_ms: u64) -> Result<(), Error> {
 
 fn efficiency(n: usize) -> Result<(), Error> {
     let repo = docs_repo(n)?;
-    let s = run_summary(&sim_plan(repo.path(), 10, 200, 10)?)?;
+    let s = run_summary(repo.path(), &sim_plan(repo.path(), 10, 200, 10)?)?;
     let eff = s.item_ms_total as f64 / (10.0 * s.wall_ms.max(1) as f64);
     println!(
         "(b) efficiency: {n} documents at --parallel 10, sim latency 200 ms: wall {:.3}s, sum of item times {:.3}s, efficiency {eff:.3} (target ≥ 0.95), coordinator overhead {:.3}%",
@@ -193,7 +202,7 @@ fn peak_rss_mb() -> Option<f64> {
 
 fn scale_run(n: usize) -> Result<(), Error> {
     let repo = docs_repo(n)?;
-    let s = run_summary(&sim_plan(repo.path(), 10, 50, 10)?)?;
+    let s = run_summary(repo.path(), &sim_plan(repo.path(), 10, 50, 10)?)?;
     let eff = s.item_ms_total as f64 / (10.0 * s.wall_ms.max(1) as f64);
     println!(
         "(d) scale: {n} documents at --parallel 10, sim latency 50 ms: wall {:.2}s, efficiency {eff:.3} (target ≥ 0.95), coordinator overhead {:.3}% (target < 1%), peak RSS {} (target < 100 MB); progress shows at most 10 item lines",

@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::args::RunArgs;
-use super::bench::{docs_repo, io, run_summary};
-use super::run::RunPlan;
+use super::bench::{docs_repo, io, run_summary, since_main};
 use crate::config::ConfigInputs;
 use crate::error::Error;
+use crate::model::ItemState;
 use crate::provider::local_server::{HttpResponse, LocalServer};
-use crate::report::summary::ItemState;
+use crate::run::Plan;
 
 const KEYS: usize = 3;
 const PER_WINDOW: u32 = 10;
@@ -81,12 +80,7 @@ fn answer(quota: &Mutex<Quota>, auth: Option<&str>, headers: bool) -> HttpRespon
     resp
 }
 
-fn plan(dir: &std::path::Path, url: &str) -> Result<RunPlan, Error> {
-    let args = RunArgs {
-        since: Some("main".into()),
-        parallel: Some(PARALLEL),
-        ..RunArgs::default()
-    };
+fn plan(dir: &std::path::Path, url: &str) -> Result<Plan, Error> {
     let s = |k: &str, v: &str| {
         (
             k.to_string(),
@@ -115,7 +109,9 @@ fn plan(dir: &std::path::Path, url: &str) -> Result<RunPlan, Error> {
         ],
         ..ConfigInputs::default()
     };
-    RunPlan::new(&args, dir, inputs)
+    let mut opts = since_main(dir, PARALLEL);
+    opts.env = crate::env::Env::from_process();
+    Plan::new(opts, inputs)
 }
 
 /// Runs both variants and prints their figures.
@@ -144,7 +140,7 @@ fn variant(name: &str, headers: bool) -> Result<(), Error> {
     let q = quota.clone();
     let server = LocalServer::start(move |req| answer(&q, req.header("authorization"), headers))
         .map_err(io)?;
-    let summary = run_summary(&plan(repo.path(), &server.url())?)?;
+    let summary = run_summary(repo.path(), &plan(repo.path(), &server.url())?)?;
     drop(server);
     let q = quota.lock().unwrap_or_else(|p| p.into_inner());
     let served: Vec<&Entry> = q.log.iter().filter(|e| e.2 == 200).collect();

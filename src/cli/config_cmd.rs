@@ -1,14 +1,15 @@
 //! `parwf config show`.
 
 use crate::config::{self, ConfigInputs};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit::Exit;
 
 /// Prints every effective value with its source; warnings go to stderr.
-pub fn show(inputs: ConfigInputs) -> Result<i32, Error> {
+pub fn show(inputs: ConfigInputs) -> Result<Exit, Error> {
     let loaded = config::load(&inputs)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
     print!("{}", loaded.render());
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

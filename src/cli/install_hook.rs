@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use git2::Repository;
 
 use super::args::InstallHookArgs;
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::workspace::Workspace;
 use crate::writeback::notes::NOTES_REF;
 
 /// The shim, as shipped in the repo's `hooks/pre-push`.
@@ -16,23 +18,21 @@ const MARKER: &str = "parwf-pre-push-shim";
 /// Where a hook that was already installed is kept; the shim runs it first.
 pub const CHAINED: &str = "pre-push.parwf-chained";
 
-fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::Io(format!("cannot {what} {}: {e}", path.display()))
+fn io(what: &'static str, path: &Path, e: std::io::Error) -> Error {
+    Error::file(what, path, e)
 }
 
 fn git(e: git2::Error) -> Error {
-    Error::Io(format!("git: {}", e.message()))
+    Error::Git {
+        what: "git",
+        msg: e.message().to_string(),
+    }
 }
 
 /// Runs `install-hook`.
-pub fn install_hook(args: &InstallHookArgs, cwd: &Path) -> Result<i32, Error> {
-    let repo = Repository::discover(cwd).map_err(|_| {
-        Error::usage(
-            format!("{} is not inside a git repository", cwd.display()),
-            "run parwf install-hook inside the repository whose pushes it should check",
-        )
-    })?;
-    let dir = hooks_dir(&repo)?;
+pub fn install_hook(args: &InstallHookArgs, ws: &Workspace) -> Result<Exit, Error> {
+    let repo = ws.repo();
+    let dir = hooks_dir(repo)?;
     let target = dir.join("pre-push");
     let chained = dir.join(CHAINED);
     if args.uninstall {
@@ -78,12 +78,12 @@ pub fn install_hook(args: &InstallHookArgs, cwd: &Path) -> Result<i32, Error> {
         Err(e) => return Err(io("read", &target, e)),
     }
     if args.share_notes {
-        share_notes(&repo, &args.remote)?;
+        share_notes(repo, &args.remote)?;
     }
     println!(
         "the hook runs `git parwf hook pre-push` (git-parwf must be on PATH); skip it once with PARWF_SKIP=1 git push"
     );
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }
 
 /// `core.hooksPath` (relative to the work tree root, `~` expanded) or `<common dir>/hooks`.
@@ -113,7 +113,7 @@ fn write_shim(path: &Path) -> Result<(), Error> {
     std::fs::rename(&tmp, path).map_err(|e| io("write", path, e))
 }
 
-fn uninstall(target: &Path, chained: &Path) -> Result<i32, Error> {
+fn uninstall(target: &Path, chained: &Path) -> Result<Exit, Error> {
     match std::fs::read(target) {
         Ok(bytes) if is_ours(&bytes) => {
             std::fs::remove_file(target).map_err(|e| io("remove", target, e))?;
@@ -126,7 +126,7 @@ fn uninstall(target: &Path, chained: &Path) -> Result<i32, Error> {
             } else {
                 println!("removed the parwf pre-push hook from {}", target.display());
             }
-            Ok(exit::OK)
+            Ok(Exit::Ok)
         }
         Ok(_) => Err(Error::usage(
             format!(
@@ -140,7 +140,7 @@ fn uninstall(target: &Path, chained: &Path) -> Result<i32, Error> {
                 "no pre-push hook in {}: nothing to remove",
                 target.display()
             );
-            Ok(exit::OK)
+            Ok(Exit::Ok)
         }
         Err(e) => Err(io("read", target, e)),
     }

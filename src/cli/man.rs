@@ -3,25 +3,25 @@
 use clap::CommandFactory;
 
 use super::args::{Cli, ManArgs};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit::Exit;
 
 /// The roff text of the man page for `name` (`parwf` or `git-parwf`).
-pub fn page(name: &'static str) -> Result<Vec<u8>, Error> {
+pub fn page(name: &'static str) -> Vec<u8> {
     let cmd = Cli::command().name(name).bin_name(name);
     let mut out = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut out)
-        .map_err(|e| Error::Io(e.to_string()))?;
-    Ok(out)
+    // Rendering into memory cannot fail for I/O reasons.
+    let _ = clap_mangen::Man::new(cmd).render(&mut out);
+    out
 }
 
 /// Writes `parwf.1` and `git-parwf.1` into the directory.
-pub fn man(args: &ManArgs) -> Result<i32, Error> {
-    std::fs::create_dir_all(&args.dir).map_err(|e| Error::Io(e.to_string()))?;
+pub fn man(args: &ManArgs) -> Result<Exit, Error> {
+    std::fs::create_dir_all(&args.dir).map_err(|e| Error::file("create", &args.dir, e))?;
     for name in ["parwf", "git-parwf"] {
         let path = args.dir.join(format!("{name}.1"));
-        std::fs::write(&path, page(name)?).map_err(|e| Error::Io(e.to_string()))?;
+        std::fs::write(&path, page(name)).map_err(|e| Error::file("write", &path, e))?;
         println!("{}", path.display());
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

@@ -7,30 +7,31 @@ mod config_cmd;
 mod demo;
 mod hook;
 pub mod install_hook;
-mod listing;
 mod man;
-mod output;
 pub mod run;
-mod run_git;
-mod state_cmds;
+mod state;
 mod verdict_cmd;
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::config::ConfigInputs;
-use crate::error::{exit, Error};
+pub use crate::env::Env;
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::report::progress::Mode;
+use crate::workspace::Workspace;
 use args::{Cli, Command, ConfigCommand, HookCommand};
 
-/// The process entry point shared by `parwf` and `git-parwf`; returns the exit code.
+/// The process entry point shared by `parwf` and `git-parwf`; returns the exit status.
 pub fn main() -> i32 {
     // Invoked by git as `git-parwf`: say `git parwf` in usage and errors.
     let as_git = std::env::args_os()
         .next()
         .and_then(|a| {
-            std::path::Path::new(&a)
+            Path::new(&a)
                 .file_stem()
                 .map(|s| s.to_string_lossy().starts_with("git-parwf"))
         })
@@ -43,15 +44,16 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                exit::USAGE
+                Exit::Usage
             } else {
-                exit::OK
+                Exit::Ok
             };
             let _ = e.print();
-            return code;
+            return code.code();
         }
     };
-    init_tracing();
+    let env = Env::from_process();
+    init_tracing(&env);
     // Objects come from the repo's own store, as with git itself: re-hashing every object
     // on read (libgit2's default) doubles the cost of discovery on big histories.
     git2::opts::strict_hash_verification(false);
@@ -61,20 +63,20 @@ pub fn main() -> i32 {
     unsafe {
         let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
     }
-    match dispatch(cli) {
-        Ok(code) => code,
+    match dispatch(cli, &env) {
+        Ok(exit) => exit.code(),
         Err(e) => {
             eprintln!("error: {e}");
             if let Some(h) = e.hint() {
                 eprintln!("  hint: {h}");
             }
-            e.exit_code()
+            e.exit().code()
         }
     }
 }
 
-fn init_tracing() {
-    if let Ok(filter) = std::env::var("PARWF_LOG") {
+fn init_tracing(env: &Env) {
+    if let Some(filter) = env.var("PARWF_LOG") {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .with_writer(std::io::stderr)
@@ -82,36 +84,38 @@ fn init_tracing() {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<i32, Error> {
-    let cwd = match &cli.dir {
+fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
+    let cwd: PathBuf = match &cli.dir {
         Some(d) => d.clone(),
-        None => {
-            std::env::current_dir().map_err(|e| Error::Io(format!("current directory: {e}")))?
-        }
+        None => std::env::current_dir().map_err(|e| Error::file("read", ".", e))?,
     };
-    let mode = Mode::detect(
-        std::io::stderr().is_terminal(),
-        std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0"),
-    );
+    let mode = Mode::detect(std::io::stderr().is_terminal(), env.is_ci());
+    let workspace = || Workspace::discover(&cwd);
+    let inputs =
+        |ws: Option<&Workspace>| ConfigInputs::usual(env, ws.and_then(|w| w.workdir().ok()));
     match cli.command {
-        None => run::run(&cli.run, &cwd, process_inputs(&cwd), mode),
-        Some(Command::Run(args)) => run::run(&args, &cwd, process_inputs(&cwd), mode),
+        None | Some(Command::Run(_)) => {
+            let args = match cli.command {
+                Some(Command::Run(a)) => a,
+                _ => cli.run,
+            };
+            let ws = workspace()?;
+            run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode)
+        }
         Some(Command::Demo(args)) => demo::demo(&args, mode),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
-        Some(Command::Config(ConfigCommand::Show)) => config_cmd::show(process_inputs(&cwd)),
-        Some(Command::Hook(HookCommand::PrePush(args))) => {
-            hook::pre_push(&args, &cwd, || process_inputs(&cwd), mode)
+        Some(Command::Config(ConfigCommand::Show)) => {
+            let ws = workspace().ok();
+            config_cmd::show(inputs(ws.as_ref()))
         }
-        Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &cwd),
+        Some(Command::Hook(HookCommand::PrePush(args))) => {
+            hook::pre_push(&args, &cwd, env, |ws| inputs(Some(ws)), mode)
+        }
+        Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
         Some(Command::Man(args)) => man::man(&args),
-        Some(Command::Status(args)) => state_cmds::status(&args, &cwd),
-        Some(Command::Show(args)) => state_cmds::show(&args, &cwd),
-        Some(Command::Clean(args)) => state_cmds::clean(&args, &cwd),
+        Some(Command::Status(args)) => state::status(&args, &workspace()?),
+        Some(Command::Show(args)) => state::show(&args, &workspace()?, &cwd),
+        Some(Command::Clean(args)) => state::clean(&args, &workspace()?),
     }
-}
-
-/// Config inputs from the process: user file, the repo's `.parwf.toml`, `PARWF_*`.
-fn process_inputs(cwd: &std::path::Path) -> ConfigInputs {
-    ConfigInputs::from_process(run::repo_root(cwd).as_deref())
 }

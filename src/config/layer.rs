@@ -64,6 +64,8 @@ impl ConfigError {
 pub(super) enum Problem {
     Unknown,
     Type(&'static str),
+    /// A word outside the key's choices; the message lists them.
+    Choice(String),
 }
 
 /// Flattens a table into `dotted.key → leaf value` (arrays are leaves).
@@ -114,10 +116,11 @@ pub(super) fn check(
     key: &str,
     value: &Value,
 ) -> Result<Value, Problem> {
-    let Some(want) = schema.get(&schema_key(key)) else {
+    let schema_key = schema_key(key);
+    let Some(want) = schema.get(&schema_key) else {
         return Err(Problem::Unknown);
     };
-    match (want, value) {
+    let checked = match (want, value) {
         (Value::Float(_), Value::Integer(i)) => Ok(Value::Float(*i as f64)),
         (Value::Integer(_), Value::Integer(i)) if *i < 0 => Err(Problem::Type("zero or more")),
         (Value::Array(_), Value::Array(items)) => {
@@ -129,7 +132,30 @@ pub(super) fn check(
         }
         (w, v) if std::mem::discriminant(w) == std::mem::discriminant(v) => Ok(v.clone()),
         (w, _) => Err(Problem::Type(type_name(w))),
+    }?;
+    if let Some(words) = super::choices::words(&schema_key) {
+        let strings = match &checked {
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            other => other.as_str().into_iter().collect::<Vec<_>>(),
+        };
+        if let Some(bad) = strings.into_iter().find(|s| !words.contains(s)) {
+            let shown: Vec<String> = words
+                .iter()
+                .map(|w| {
+                    if w.is_empty() {
+                        "\"\"".to_string()
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect();
+            return Err(Problem::Choice(format!(
+                "`{bad}` is not one of {}",
+                shown.join(", ")
+            )));
+        }
     }
+    Ok(checked)
 }
 
 /// Parses an environment variable's text by the type the key has in the schema.

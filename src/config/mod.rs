@@ -1,5 +1,6 @@
 //! Layered configuration: built-in defaults < user file < repo `.parwf.toml` < `PARWF_*` env < flags.
 
+mod choices;
 mod layer;
 
 use std::collections::BTreeMap;
@@ -9,7 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
+pub use choices::{HookMode, ProviderKind, WriteMode};
 pub use layer::ConfigError;
+
+use crate::model::{Gate, Verdict, WorkflowKind};
 
 /// The built-in defaults, also the schema: a key not in here is unknown.
 pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
@@ -40,10 +44,10 @@ pub struct Config {
     pub parallel: usize,
     pub max_parallel: usize,
     pub max_iterations: u32,
-    pub fail_on: Vec<String>,
+    pub fail_on: Vec<Verdict>,
     pub approve_without_blockers: bool,
     pub prompts_dir: String,
-    pub write: String,
+    pub write: WriteMode,
     pub max_document_bytes: u64,
     /// Repo-relative directory for review files committed by `--write commit`; "" = none.
     pub lineage_dir: String,
@@ -64,7 +68,9 @@ pub struct WorkflowConfig {
 /// `[provider]` (and `[drafter]` merged over it).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ProviderConfig {
-    pub kind: String,
+    /// `None`: no provider configured (`kind = ""`).
+    #[serde(with = "choices::kind_or_empty")]
+    pub kind: Option<ProviderKind>,
     pub model: String,
     pub base_url: String,
     /// Key references (`env:NAME`, `file:PATH`, `cmd:COMMAND`), never key text.
@@ -92,7 +98,7 @@ pub struct SimConfig {
 /// `[hook]`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HookConfig {
-    pub mode: String,
+    pub mode: HookMode,
     pub timeout_s: u64,
 }
 
@@ -122,16 +128,19 @@ pub struct Loaded {
 const NON_CONFIG_ENV: &[&str] = &["PARWF_LOG", "PARWF_SKIP"];
 
 impl ConfigInputs {
-    /// The usual places, from the process environment (CLI only).
-    pub fn from_process(repo_root: Option<&Path>) -> ConfigInputs {
-        let user_dir = std::env::var_os("XDG_CONFIG_HOME")
+    /// The usual places: the user's config under `$XDG_CONFIG_HOME` (or `~/.config`), the
+    /// repo's `.parwf.toml`, and the `PARWF_*` variables of `env`.
+    pub fn usual(env: &crate::env::Env, repo_root: Option<&Path>) -> ConfigInputs {
+        let user_dir = env
+            .var("XDG_CONFIG_HOME")
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+            .or_else(|| env.var("HOME").map(|h| PathBuf::from(h).join(".config")));
         ConfigInputs {
             user_file: user_dir.map(|d| d.join("parwf").join("config.toml")),
             repo_file: repo_root.map(|r| r.join(".parwf.toml")),
-            env: std::env::vars()
-                .filter(|(k, _)| k.starts_with("PARWF_"))
+            env: env
+                .with_prefix("PARWF_")
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             flags: Vec::new(),
         }
@@ -150,6 +159,34 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         .map(|k| (k.clone(), Source::Default))
         .collect();
     let mut warnings = Vec::new();
+    // One rule for every layer: check the value against the schema, then take it (its source
+    // recorded) or warn that the key is unknown.
+    let mut take = |key: String, value: Result<Value, layer::Problem>, source: Source| match value
+        .and_then(|v| layer::check(&schema, &key, &v))
+    {
+        Ok(v) => {
+            layer::set(&mut merged, &key, v);
+            sources.insert(key, source);
+            Ok(())
+        }
+        Err(layer::Problem::Unknown) => {
+            warnings.push(match &source {
+                Source::Env(var) => format!("unknown variable {var} (ignored)"),
+                _ => format!("unknown key `{key}` in {source} (ignored)"),
+            });
+            Ok(())
+        }
+        Err(layer::Problem::Type(want)) => Err(ConfigError::Type {
+            key,
+            want,
+            origin: source,
+        }),
+        Err(layer::Problem::Choice(msg)) => Err(ConfigError::Invalid {
+            key,
+            msg,
+            origin: source,
+        }),
+    };
 
     for path in [&inputs.user_file, &inputs.repo_file].into_iter().flatten() {
         let text = match std::fs::read_to_string(path) {
@@ -166,22 +203,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
                 path: path.clone(),
                 line,
             };
-            match layer::check(&schema, &key, &value) {
-                Ok(v) => {
-                    layer::set(&mut merged, &key, v);
-                    sources.insert(key, source);
-                }
-                Err(layer::Problem::Unknown) => {
-                    warnings.push(format!("unknown key `{key}` in {source} (ignored)"))
-                }
-                Err(layer::Problem::Type(want)) => {
-                    return Err(ConfigError::Type {
-                        key,
-                        want,
-                        origin: source,
-                    })
-                }
-            }
+            take(key, Ok(value), source)?;
         }
     }
 
@@ -195,32 +217,19 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
             continue;
         };
         let key = rest.to_ascii_lowercase().replace("__", ".");
-        let source = Source::Env(var.clone());
-        match layer::env_value(&schema, &key, &raw).and_then(|v| layer::check(&schema, &key, &v)) {
-            Ok(v) => {
-                layer::set(&mut merged, &key, v);
-                sources.insert(key, source);
-            }
-            Err(layer::Problem::Unknown) => {
-                warnings.push(format!("unknown variable {var} (ignored)"))
-            }
-            Err(layer::Problem::Type(want)) => {
-                return Err(ConfigError::Type {
-                    key,
-                    want,
-                    origin: source,
-                })
-            }
-        }
+        let value = layer::env_value(&schema, &key, &raw);
+        take(key, value, Source::Env(var.clone()))?;
     }
 
     for (key, value, flag) in &inputs.flags {
-        let source = Source::Flag(flag.clone());
-        let v = layer::check(&schema, key, value)
-            .map_err(|_| ConfigError::Internal(format!("flag {flag} maps to unknown key {key}")))?;
-        layer::set(&mut merged, key, v);
-        sources.insert(key.clone(), source);
+        if !schema.contains_key(key) {
+            return Err(ConfigError::Internal(format!(
+                "flag {flag} maps to unknown key {key}"
+            )));
+        }
+        take(key.clone(), Ok(value.clone()), Source::Flag(flag.clone()))?;
     }
+    drop(take);
 
     let values = layer::leaves(&merged);
     // Only keys that exist somewhere are reported; `drafter.*` appear once set.
@@ -247,31 +256,6 @@ fn validate(c: &Config, sources: &BTreeMap<String, Source>) -> Result<(), Config
     };
     if c.max_parallel == 0 {
         return Err(bad("max_parallel", "must be at least 1".into()));
-    }
-    for v in &c.fail_on {
-        if !matches!(
-            v.as_str(),
-            "APPROVED" | "REVISE" | "DISCUSS" | "BLOCKED" | "UNKNOWN"
-        ) {
-            return Err(bad(
-                "fail_on",
-                format!("`{v}` is not one of APPROVED, REVISE, DISCUSS, BLOCKED, UNKNOWN"),
-            ));
-        }
-    }
-    if !matches!(c.write.as_str(), "notes" | "commit" | "none") {
-        return Err(bad("write", "must be notes, commit or none".into()));
-    }
-    if !matches!(c.hook.mode.as_str(), "check" | "review" | "off") {
-        return Err(bad("hook.mode", "must be check, review or off".into()));
-    }
-    for name in c.workflows.keys() {
-        if crate::discover::WorkflowKind::parse(name).is_none() {
-            return Err(bad(
-                &format!("workflows.{name}.paths"),
-                format!("unknown workflow `{name}` (known: lld, issue)"),
-            ));
-        }
     }
     let drafter = c.drafter_provider()?;
     for (setting, keys) in [
@@ -308,11 +292,18 @@ impl Config {
     }
 
     /// The glob lists per workflow, in display order.
-    pub fn globs(&self) -> Vec<(crate::discover::WorkflowKind, Vec<String>)> {
-        crate::discover::WorkflowKind::ALL
+    pub fn globs(&self) -> Vec<(WorkflowKind, Vec<String>)> {
+        WorkflowKind::ALL
             .into_iter()
             .filter_map(|k| self.workflows.get(k.name()).map(|w| (k, w.paths.clone())))
             .collect()
+    }
+}
+
+impl Config {
+    /// The gate `fail_on` describes.
+    pub fn gate(&self) -> Gate {
+        Gate::new(&self.fail_on)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading the repository with git2: HEAD, revisions, upstreams, tree diffs, the work tree.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::{
     Commit, Delta, DiffFindOptions, DiffOptions, ErrorClass, ErrorCode, FileMode, ObjectType, Oid,
@@ -10,28 +10,11 @@ use git2::{
 
 use super::ids::name_key;
 use super::paths::Matcher;
-use super::{one_line, ContentSource, DiscoverError, Selected, WorkflowKind};
+use super::{one_line, DiscoverError, Selected};
+use crate::model::{ContentSource, WorkflowKind};
 
 pub(super) fn git(e: git2::Error) -> DiscoverError {
     DiscoverError::Git(e.message().to_string())
-}
-
-/// Drops the trailing `/` libgit2 puts on directories.
-pub(super) fn normalize(p: &Path) -> PathBuf {
-    p.components().collect()
-}
-
-pub(super) fn open_repo(cwd: &Path) -> Result<Repository, DiscoverError> {
-    let repo = Repository::discover(cwd).map_err(|e| match e.code() {
-        ErrorCode::NotFound => DiscoverError::NotARepo(cwd.display().to_string()),
-        _ => git(e),
-    })?;
-    if repo.is_bare() {
-        return Err(DiscoverError::BareRepo(
-            normalize(repo.path()).display().to_string(),
-        ));
-    }
-    Ok(repo)
 }
 
 /// HEAD's commit, or `None` when HEAD is unborn.

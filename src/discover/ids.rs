@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use git2::Oid;
 use sha2::{Digest, Sha256};
 
-use super::{one_line, DiscoverError, Item, Selected, WorkflowKind};
+use super::{one_line, DiscoverError, Selected};
+use crate::model::{Item, WorkflowKind};
 
 /// True when `id` matches `^[A-Za-z0-9_-]{1,64}$`, the shape every document ID has.
 pub fn is_valid_id(id: &str) -> bool {

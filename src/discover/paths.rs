@@ -6,7 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use git2::{ObjectType, Oid};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{one_line, ContentSource, DiscoverError, Selected, WorkflowKind};
+use super::{one_line, DiscoverError, Selected};
+use crate::model::{ContentSource, WorkflowKind};
 
 /// Which workflow a repo-relative path belongs to, by the configured globs.
 pub(super) struct Matcher {

@@ -3,11 +3,10 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
-use std::path::Path;
 
 use git2::{ErrorCode, Oid, Repository};
 
-use super::history::{git, normalize};
+use super::history::git;
 use super::DiscoverError;
 
 /// One line of git's pre-push input: `<local ref> <local oid> <remote ref> <remote oid>`.
@@ -131,7 +130,7 @@ pub struct PushRange {
 /// The ranges to check for a push to `remote`. A deletion, a tag, or a branch whose commits
 /// are all on remote-tracking refs gives none.
 pub fn push_ranges(
-    cwd: &Path,
+    repo: &Repository,
     remote: &str,
     updates: &[RefUpdate],
 ) -> Result<Vec<PushRange>, DiscoverError> {
@@ -142,10 +141,6 @@ pub fn push_ranges(
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let repo = Repository::discover(cwd).map_err(|e| match e.code() {
-        ErrorCode::NotFound => DiscoverError::NotARepo(normalize(cwd).display().to_string()),
-        _ => git(e),
-    })?;
     let mut ranges = Vec::new();
     for u in wanted {
         let head = Oid::from_str(&u.local_oid).map_err(git)?;
@@ -160,21 +155,21 @@ pub fn push_ranges(
         if !u.is_new() {
             let old = Oid::from_str(&u.remote_oid).map_err(git)?;
             if repo.find_commit(old).is_ok() {
-                if let Some(base) = merge_base(&repo, old, head)? {
-                    ranges.push(range(Some(base), tracking_name(&repo, remote, u, old)));
+                if let Some(base) = merge_base(repo, old, head)? {
+                    ranges.push(range(Some(base), tracking_name(repo, remote, u, old)));
                     continue;
                 }
             }
         }
         // A new branch (or an old tip we do not have): the remote's default branch.
-        if let Some((name, tip)) = default_branch(&repo, remote) {
-            if let Some(base) = merge_base(&repo, tip, head)? {
+        if let Some((name, tip)) = default_branch(repo, remote) {
+            if let Some(base) = merge_base(repo, tip, head)? {
                 ranges.push(range(Some(base), Some(name)));
                 continue;
             }
         }
         // No default branch: the commits no remote-tracking ref has, against their parents.
-        for base in unpublished_boundary(&repo, head)? {
+        for base in unpublished_boundary(repo, head)? {
             ranges.push(range(base, None));
         }
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::secret::Secret;
 use super::{ProviderError, Reply, Request, MAX_ANSWER_BYTES};
-use crate::coordinator::secret::Secret;
 
 /// Exit status a command uses to say "try again later" (EX_TEMPFAIL): retried like a 5xx.
 pub const TEMPFAIL: i32 = 75;
@@ -162,7 +162,7 @@ async fn read_tail(err: Option<tokio::process::ChildStderr>) -> Vec<u8> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use crate::discover::WorkflowKind;
+    use crate::model::WorkflowKind;
     use crate::provider::Task;
 
     fn provider(command: &str, timeout_ms: u64) -> CommandProvider {

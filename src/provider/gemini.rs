@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::http::{key_header, unexpected, Settings};
+use super::secret::Secret;
+use super::wire::{key_header, unexpected, Settings};
 use super::ProviderError;
-use crate::coordinator::secret::Secret;
 
 /// `POST {base_url}/models/{model}:generateContent`.
 pub fn request(

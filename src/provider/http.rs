@@ -5,22 +5,10 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use super::ratelimit::{self, Api, Headers};
+use super::ratelimit::{self, Headers};
+use super::secret::Secret;
+use super::wire::{default_base_url, Api, Settings};
 use super::{anthropic, gemini, openai, ProviderError, Reply, MAX_ANSWER_BYTES};
-use crate::coordinator::secret::Secret;
-
-/// Model settings sent with every request.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub model: String,
-    /// Base URL without a trailing slash.
-    pub base_url: String,
-    /// Negative: not sent (for models that only accept their default).
-    pub temperature: f64,
-    /// 0: not sent (Anthropic requires one and gets 8192).
-    pub max_tokens: u32,
-    pub timeout: Duration,
-}
 
 /// An OpenAI-compatible, Anthropic or Gemini endpoint.
 #[derive(Debug)]
@@ -30,18 +18,9 @@ pub struct Http {
     client: reqwest::Client,
 }
 
-/// The base URL each API uses when `base_url` is empty.
-pub fn default_base_url(api: Api) -> &'static str {
-    match api {
-        Api::OpenAi => "https://api.openai.com/v1",
-        Api::Anthropic => "https://api.anthropic.com",
-        Api::Gemini => "https://generativelanguage.googleapis.com/v1beta",
-    }
-}
-
 impl Http {
     /// A client for `api`; fails only if TLS cannot be initialised.
-    pub fn new(api: Api, mut settings: Settings) -> Result<Http, String> {
+    pub fn new(api: Api, mut settings: Settings) -> Result<Http, reqwest::Error> {
         if settings.base_url.is_empty() {
             settings.base_url = default_base_url(api).to_string();
         }
@@ -49,8 +28,7 @@ impl Http {
         let client = reqwest::Client::builder()
             .user_agent(concat!("parwf/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(settings.timeout.min(Duration::from_secs(30)))
-            .build()
-            .map_err(|e| format!("cannot create the HTTP client: {e}"))?;
+            .build()?;
         Ok(Http {
             api,
             settings,
@@ -189,30 +167,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     last
-}
-
-/// A key as a header value marked sensitive (kept out of debug output). Key references
-/// refuse keys with whitespace or control characters, so the fallback is never sent.
-pub fn key_header(key: &Secret) -> reqwest::header::HeaderValue {
-    let mut v = reqwest::header::HeaderValue::from_str(key.expose())
-        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("invalid-key-text"));
-    v.set_sensitive(true);
-    v
-}
-
-/// The string at a JSON pointer, for response parsers.
-pub fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
-}
-
-/// A response that parsed but held no text where the API puts it.
-pub fn unexpected(api: &str, v: &Value) -> ProviderError {
-    let mut shape = v.to_string();
-    if let Some((i, _)) = shape.char_indices().nth(200) {
-        shape.truncate(i);
-        shape.push('…');
-    }
-    ProviderError::Fatal(format!("unexpected {api} response: {shape}"))
 }
 
 #[cfg(test)]

@@ -4,17 +4,20 @@ pub mod anthropic;
 pub mod command;
 pub mod gemini;
 pub mod http;
+pub mod keyref;
 pub mod local_server;
 pub mod openai;
 pub mod ratelimit;
+pub mod secret;
 pub mod setup;
 pub mod sim;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::coordinator::secret::Secret;
-use crate::discover::WorkflowKind;
+use crate::model::WorkflowKind;
+use secret::Secret;
 
 /// The most of an answer parwf reads from any provider (an HTTP body, a command's stdout). A
 /// review is tens of kilobytes; past this it is not an answer (a runaway model, a wrong

@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::http::{str_at, unexpected, Settings};
+use super::secret::Secret;
+use super::wire::{str_at, unexpected, Settings};
 use super::ProviderError;
-use crate::coordinator::secret::Secret;
 
 /// `POST {base_url}/chat/completions` with a bearer key.
 pub fn request(

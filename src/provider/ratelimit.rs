@@ -3,20 +3,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use crate::timefmt::{civil_from_days, days_from_civil};
-
+use super::wire::Api;
 use super::ProviderError;
+use crate::timefmt::{civil_from_days, days_from_civil};
 
 /// No provider hint is believed beyond this: a day (a daily quota resets within one).
 pub const MAX_HINT: Duration = Duration::from_secs(24 * 3600);
-
-/// Which wire format a response is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    OpenAi,
-    Anthropic,
-    Gemini,
-}
 
 /// Response headers, names lowercased.
 #[derive(Debug, Clone, Default)]

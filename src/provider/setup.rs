@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::command::CommandProvider;
-use super::http::{Http, Settings};
-use super::ratelimit::Api;
+use super::http::Http;
+use super::keyref::{self, Lookup};
+use super::secret::Secret;
+use super::wire::{Api, Settings};
 use super::{sim::Sim, Backend, Provider, Redactor};
-use crate::config::{Config, ProviderConfig};
-use crate::coordinator::keyref::{self, Lookup};
-use crate::coordinator::keys::{Limits, Pool};
-use crate::coordinator::secret::Secret;
+use crate::config::{Config, ProviderConfig, ProviderKind};
+use crate::coordinator::{KeySet, Limits};
 use crate::error::Error;
 
 /// The providers of a run and the coordinator's key pools.
@@ -22,35 +22,35 @@ pub struct Setup {
     pub reviewer: Provider,
     /// Same pool as the reviewer unless `[drafter]` names other keys or another provider.
     pub drafter: Provider,
-    pub pools: Vec<Pool>,
+    pub pools: Vec<KeySet>,
     pub warnings: Vec<String>,
 }
 
-/// The provider kinds parwf knows.
-pub const KINDS: &str = "gemini, openai, anthropic, command, sim";
-
-fn api(kind: &str) -> Option<Api> {
+fn api(kind: ProviderKind) -> Option<Api> {
     match kind {
-        "openai" => Some(Api::OpenAi),
-        "anthropic" => Some(Api::Anthropic),
-        "gemini" => Some(Api::Gemini),
-        _ => None,
+        ProviderKind::Openai => Some(Api::OpenAi),
+        ProviderKind::Anthropic => Some(Api::Anthropic),
+        ProviderKind::Gemini => Some(Api::Gemini),
+        ProviderKind::Command | ProviderKind::Sim => None,
     }
 }
 
-fn check(p: &ProviderConfig, table: &str) -> Result<(), Error> {
-    match p.kind.as_str() {
-        "" => Err(Error::usage(
+/// The provider's kind, checked for what it needs.
+fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, Error> {
+    let Some(kind) = p.kind else {
+        return Err(Error::usage(
             "no provider configured",
             "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
-        )),
-        "sim" => Ok(()),
-        "command" if p.command.trim().is_empty() => Err(Error::usage(
+        ));
+    };
+    match kind {
+        ProviderKind::Sim => {}
+        ProviderKind::Command if p.command.trim().is_empty() => return Err(Error::usage(
             format!("{table}.kind is command but {table}.command is empty"),
             format!("set {table}.command to a CLI that reads the prompt on stdin and prints the review, e.g. \"llm -m gpt-4o-mini\""),
         )),
-        "command" => Ok(()),
-        k if api(k).is_some() => {
+        ProviderKind::Command => {}
+        k => {
             if p.model.trim().is_empty() {
                 return Err(Error::usage(
                     format!("{table}.model is empty"),
@@ -63,13 +63,9 @@ fn check(p: &ProviderConfig, table: &str) -> Result<(), Error> {
                     format!("set {table}.keys = [\"env:NAME\"] (or file:PATH, cmd:COMMAND); never the key itself"),
                 ));
             }
-            Ok(())
         }
-        other => Err(Error::usage(
-            format!("unknown provider kind `{other}` in {table}.kind"),
-            format!("use one of: {KINDS}"),
-        )),
     }
+    Ok(kind)
 }
 
 fn limits(p: &ProviderConfig, max_in_flight: usize) -> Limits {
@@ -86,26 +82,27 @@ fn limits(p: &ProviderConfig, max_in_flight: usize) -> Limits {
 fn pool(
     cfg: &Config,
     p: &ProviderConfig,
+    kind: ProviderKind,
     table: &str,
     prefix: &str,
     workers: usize,
     lookup: &Lookup<'_>,
     warnings: &mut Vec<String>,
-) -> Result<Pool, Error> {
+) -> Result<KeySet, Error> {
     let max_in_flight = p.max_in_flight.max(1);
-    if p.kind == "sim" {
+    if kind == ProviderKind::Sim {
         let keys = (1..=cfg.sim.keys.max(1))
             .map(|i| Secret::new(format!("{prefix}{i}"), format!("sim-key-{i}")))
             .collect();
-        return Ok(Pool {
+        return Ok(KeySet {
             keys,
             limits: limits(p, max_in_flight),
         });
     }
-    if p.kind == "command" && p.keys.is_empty() {
+    if kind == ProviderKind::Command && p.keys.is_empty() {
         // No key to share out: the command may run once per worker.
         let label = prefix.trim_end_matches("key-").to_string() + "command";
-        return Ok(Pool {
+        return Ok(KeySet {
             keys: vec![Secret::new(label, "")],
             limits: limits(p, max_in_flight.max(workers)),
         });
@@ -113,7 +110,7 @@ fn pool(
     let resolved = keyref::resolve(&p.keys, &format!("{table}.keys"), prefix, lookup)
         .map_err(|e| Error::usage(e.msg, e.hint))?;
     warnings.extend(resolved.warnings);
-    Ok(Pool {
+    Ok(KeySet {
         keys: resolved.keys,
         limits: limits(p, max_in_flight),
     })
@@ -121,12 +118,12 @@ fn pool(
 
 fn backend(
     p: &ProviderConfig,
+    kind: ProviderKind,
     workdir: &Path,
     sim: &Arc<Sim>,
-    table: &str,
 ) -> Result<Backend, Error> {
     let timeout = Duration::from_secs(p.timeout_s.max(1));
-    if let Some(api) = api(&p.kind) {
+    if let Some(api) = api(kind) {
         let settings = Settings {
             model: p.model.trim().to_string(),
             base_url: p.base_url.trim().to_string(),
@@ -136,10 +133,10 @@ fn backend(
         };
         return Http::new(api, settings)
             .map(Backend::Http)
-            .map_err(|e| Error::Io(format!("{table}: {e}")));
+            .map_err(Error::HttpClient);
     }
-    Ok(match p.kind.as_str() {
-        "command" => Backend::Command(CommandProvider {
+    Ok(match kind {
+        ProviderKind::Command => Backend::Command(CommandProvider {
             command: p.command.clone(),
             model: p.model.clone(),
             timeout,
@@ -159,13 +156,14 @@ pub fn build(
 ) -> Result<Setup, Error> {
     let reviewer_cfg = &cfg.provider;
     let drafter_cfg = cfg.drafter_provider()?;
-    check(reviewer_cfg, "provider")?;
-    check(&drafter_cfg, "drafter")?;
+    let reviewer_kind = check(reviewer_cfg, "provider")?;
+    let drafter_kind = check(&drafter_cfg, "drafter")?;
     let lookup = Lookup { env, base: workdir };
     let mut warnings = Vec::new();
     let mut pools = vec![pool(
         cfg,
         reviewer_cfg,
+        reviewer_kind,
         "provider",
         "key-",
         workers,
@@ -173,8 +171,8 @@ pub fn build(
         &mut warnings,
     )?];
     // The same credentials at the same endpoint share one pool, so their limits are counted once.
-    let shared = drafter_cfg.kind == reviewer_cfg.kind
-        && (drafter_cfg.kind == "sim"
+    let shared = drafter_kind == reviewer_kind
+        && (drafter_kind == ProviderKind::Sim
             || (drafter_cfg.keys == reviewer_cfg.keys
                 && drafter_cfg.base_url == reviewer_cfg.base_url));
     let drafter_pool = if shared {
@@ -183,6 +181,7 @@ pub fn build(
         pools.push(pool(
             cfg,
             &drafter_cfg,
+            drafter_kind,
             "drafter",
             "drafter-key-",
             workers,
@@ -194,12 +193,12 @@ pub fn build(
     let redactor = Redactor::new(pools.iter().flat_map(|p| p.keys.iter().cloned()));
     let sim = Arc::new(Sim::new(&cfg.sim));
     let reviewer = Provider {
-        backend: backend(reviewer_cfg, workdir, &sim, "provider")?,
+        backend: backend(reviewer_cfg, reviewer_kind, workdir, &sim)?,
         pool: 0,
         redactor: redactor.clone(),
     };
     let drafter = Provider {
-        backend: backend(&drafter_cfg, workdir, &sim, "drafter")?,
+        backend: backend(&drafter_cfg, drafter_kind, workdir, &sim)?,
         pool: drafter_pool,
         redactor,
     };
@@ -262,7 +261,7 @@ mod tests {
     #[test]
     fn missing_pieces_are_usage_errors_with_hints() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&[(&str, &str)], &str); 5] = [
+        let cases: [(&[(&str, &str)], &str); 4] = [
             (
                 &[("PARWF_PROVIDER__KIND", "openai")],
                 "provider.model is empty",
@@ -279,10 +278,6 @@ mod tests {
                 "provider.command is empty",
             ),
             (
-                &[("PARWF_PROVIDER__KIND", "bard")],
-                "unknown provider kind `bard`",
-            ),
-            (
                 &[
                     ("PARWF_PROVIDER__KIND", "anthropic"),
                     ("PARWF_PROVIDER__MODEL", "m"),
@@ -294,7 +289,7 @@ mod tests {
         for (env, want) in cases {
             let e = build(&config(env), dir.path(), 3, &no_env).unwrap_err();
             assert!(e.to_string().contains(want), "{e} (wanted {want})");
-            assert_eq!(e.exit_code(), 2);
+            assert_eq!(e.exit(), crate::exit::Exit::Usage);
             assert!(e.hint().is_some());
         }
     }

@@ -9,10 +9,10 @@ use std::time::Duration;
 use regex::Regex;
 use tokio::time::Instant;
 
+use super::secret::Secret;
 use super::{ProviderError, Request, Task};
 use crate::config::SimConfig;
-use crate::coordinator::secret::Secret;
-use crate::discover::WorkflowKind;
+use crate::model::WorkflowKind;
 
 /// A document containing this text makes the sim provider fail its request (for tests and demos
 /// of failure isolation).

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::markdown::{self, blocking_findings, counts_line, gate_line};
-use super::summary::{ItemState, Summary};
+use super::markdown::{self, blocking_findings, counts_line};
+use super::summary::Summary;
+use crate::model::{ItemState, Verdict};
 
 /// Annotations printed at most; the rest are counted.
 pub const MAX_ANNOTATIONS: usize = 50;
@@ -18,7 +19,7 @@ pub fn annotations(summary: &Summary) -> String {
     let mut lines = Vec::new();
     for i in &summary.items {
         let file = property(&i.path);
-        let verdict = i.verdict.as_deref().unwrap_or("ERROR");
+        let verdict = i.verdict.map_or("ERROR", Verdict::as_str);
         let cached = if i.state == ItemState::Cached {
             " (cached)"
         } else {
@@ -67,7 +68,7 @@ pub fn annotations(summary: &Summary) -> String {
         );
     }
     for i in &summary.items {
-        let verdict = i.verdict.as_deref().unwrap_or("ERROR");
+        let verdict = i.verdict.map_or("ERROR", Verdict::as_str);
         let state = if i.state == ItemState::Cached {
             ", cached"
         } else {
@@ -83,7 +84,7 @@ pub fn annotations(summary: &Summary) -> String {
         out,
         "parwf: {}; gate {}",
         counts_line(summary),
-        gate_line(summary.exit_code)
+        summary.exit_code.gate_line()
     );
     out
 }

@@ -3,8 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{ItemResult, ItemState, Summary};
-use crate::workflow::verdict::{self, Finding};
+use super::summary::Summary;
+use crate::exit::Exit;
+use crate::model::{ItemResult, ItemState, Verdict};
+use crate::verdict::{self, Finding};
 
 /// Tier 1 findings listed per document before "… and N more".
 const FINDINGS_PER_ITEM: usize = 20;
@@ -24,30 +26,17 @@ pub fn blocking_findings(summary: &Summary, item: &ItemResult) -> Vec<Finding> {
         .unwrap_or_default()
 }
 
-/// One line for the gate: passed, failed, errored, stopped.
-pub fn gate_line(exit_code: i32) -> &'static str {
-    match exit_code {
-        0 => "passed",
-        1 => "failed",
-        2 => "could not run (usage or configuration error)",
-        3 => "errored: some reviews did not finish",
-        75 => "paused: every key is rate limited (run again to resume)",
-        130 => "interrupted (run again to resume)",
-        _ => "unknown",
-    }
-}
-
 /// `3 documents: 1 approved, 2 revise (1 cached)`.
 pub fn counts_line(summary: &Summary) -> String {
     let mut parts = Vec::new();
-    for v in ["APPROVED", "REVISE", "DISCUSS", "BLOCKED", "UNKNOWN"] {
+    for v in Verdict::ALL {
         let n = summary
             .items
             .iter()
-            .filter(|i| i.verdict.as_deref() == Some(v))
+            .filter(|i| i.verdict == Some(v))
             .count();
         if n > 0 {
-            parts.push(format!("{n} {}", v.to_ascii_lowercase()));
+            parts.push(format!("{n} {}", v.as_str().to_ascii_lowercase()));
         }
     }
     let errored = summary.items.iter().filter(|i| i.verdict.is_none()).count();
@@ -75,23 +64,25 @@ pub fn counts_line(summary: &Summary) -> String {
 pub fn body(summary: &Summary) -> String {
     let mut out = String::new();
     if summary.items.is_empty() {
-        out.push_str("## parwf review: nothing to review\n\nNo changed document matches the workflow globs.\n");
+        out.push_str("## parwf review: nothing to review\n\n");
+        out.push_str(super::summary::NOTHING_TO_REVIEW);
+        out.push('\n');
         return out;
     }
     let icon = match summary.exit_code {
-        0 => "✅",
-        1 => "❌",
+        Exit::Ok => "✅",
+        Exit::GateFailed => "❌",
         _ => "⚠️",
     };
     let _ = writeln!(
         out,
         "## {icon} parwf review: gate {}\n",
-        gate_line(summary.exit_code)
+        summary.exit_code.gate_line()
     );
     let _ = writeln!(out, "{}\n", counts_line(summary));
     out.push_str("| ID | Workflow | Verdict | Blocking | Path |\n|---|---|---|---:|---|\n");
     for i in &summary.items {
-        let verdict = match (&i.verdict, i.state) {
+        let verdict = match (i.verdict, i.state) {
             (Some(v), ItemState::Cached) => format!("{} {v} (cached)", mark(i)),
             (Some(v), _) => format!("{} {v}", mark(i)),
             (None, ItemState::Failed) => "⚠️ ERROR".into(),
@@ -113,7 +104,7 @@ pub fn body(summary: &Summary) -> String {
             out,
             "\n### {} {}\n",
             cell(&i.id),
-            i.verdict.as_deref().unwrap_or("ERROR")
+            i.verdict.map_or("ERROR", Verdict::as_str)
         );
         let _ = writeln!(out, "`{}`\n", cell(&i.path));
         if let Some(e) = &i.error {

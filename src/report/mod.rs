@@ -1,6 +1,8 @@
 //! Everything the user sees: live progress on stderr, results on stdout.
 
 pub mod github;
+pub mod listing;
 pub mod markdown;
 pub mod progress;
 pub mod summary;
+mod table;

@@ -5,45 +5,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::coordinator::keys::KeyStats;
-
-/// What happened to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ItemState {
-    /// The workflow ran to a verdict.
-    Done,
-    /// The workflow errored (provider, unreadable document, parse).
-    Failed,
-    /// Stopped by Ctrl+C or a key-pool pause; resumable.
-    Interrupted,
-    /// Never started (the run stopped first).
-    NotStarted,
-    /// Not run: a verdict note for the same blob, workflow, prompts and model exists.
-    Cached,
-}
-
-/// One item's result (JSON schema v1: field names are stable).
-#[derive(Debug, Clone, Serialize)]
-pub struct ItemResult {
-    pub id: String,
-    pub workflow: String,
-    pub path: String,
-    pub blob: String,
-    pub state: ItemState,
-    /// APPROVED, REVISE, DISCUSS, BLOCKED, UNKNOWN; absent when no verdict was reached.
-    pub verdict: Option<String>,
-    /// Number of Tier 1 (blocking) findings in the last review.
-    pub blocking: usize,
-    /// Which rule decided the verdict (e.g. "verdict section", "approve_without_blockers").
-    pub rule: Option<String>,
-    /// Whether the verdict fails the gate (`fail_on`).
-    pub gate_failed: bool,
-    pub error: Option<String>,
-    pub duration_ms: u64,
-    /// LLM calls made for this item in this run.
-    pub llm_calls: u32,
-}
+use super::table::{self, Col, Row};
+use crate::coordinator::KeyStats;
+use crate::exit::Exit;
+use crate::model::{ItemResult, ItemState, Verdict};
 
 /// The whole run (JSON schema v1).
 #[derive(Debug, Clone, Serialize)]
@@ -62,11 +27,18 @@ pub struct Summary {
     pub coordinator_overhead_pct: f64,
     pub rate_limit_wait_ms: u64,
     pub keys: Vec<KeyStats>,
-    pub exit_code: i32,
+    pub exit_code: Exit,
+    /// Why the run stopped before every item finished, if it did.
+    #[serde(skip)]
+    pub stop: Option<crate::run::StopReason>,
     /// The last review text per item ID, for the PR formats (not part of the JSON).
     #[serde(skip)]
     pub reviews: BTreeMap<String, String>,
 }
+
+/// What every output says when no document was selected.
+pub const NOTHING_TO_REVIEW: &str =
+    "Nothing to review: no changed documents match the workflow globs.";
 
 /// Run-wide measurements the summary is computed from.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +56,6 @@ impl Summary {
         parallel: usize,
         items: Vec<ItemResult>,
         figures: RunFigures,
-        exit_code: i32,
     ) -> Summary {
         let RunFigures {
             wall_ms,
@@ -106,7 +77,8 @@ impl Summary {
             coordinator_overhead_pct: round2(overhead_ms * 100.0 / wall),
             rate_limit_wait_ms,
             keys,
-            exit_code,
+            exit_code: Exit::Ok,
+            stop: None,
             items,
             reviews: BTreeMap::new(),
         }
@@ -121,48 +93,47 @@ impl Summary {
     pub fn to_human(&self) -> String {
         let mut out = String::new();
         if self.items.is_empty() {
-            out.push_str("Nothing to review.\n");
+            out.push_str(NOTHING_TO_REVIEW);
+            out.push('\n');
             return out;
         }
-        let idw = self
+        let cols = [
+            Col::left("ID", 2),
+            Col::left("WORKFLOW", 8),
+            Col::left("VERDICT", 8),
+            Col::right("BLOCKING", 8),
+            Col::right("TIME", 7),
+            Col::left("PATH", 0),
+        ];
+        let rows: Vec<Row> = self
             .items
             .iter()
-            .map(|i| i.id.len())
-            .max()
-            .unwrap_or(2)
-            .max(2);
-        let _ = writeln!(
-            out,
-            "{:idw$}  {:8}  {:8}  {:>8}  {:>7}  PATH",
-            "ID", "WORKFLOW", "VERDICT", "BLOCKING", "TIME"
-        );
-        for i in &self.items {
-            let verdict = match (&i.verdict, i.state) {
-                (Some(v), _) => v.clone(),
-                (None, ItemState::Failed) => "ERROR".into(),
-                (None, ItemState::Interrupted) => "STOPPED".into(),
-                (None, ItemState::NotStarted) => "-".into(),
-                (None, ItemState::Done | ItemState::Cached) => "?".into(),
-            };
-            let time = match i.state {
-                ItemState::Cached => "cached".to_string(),
-                _ => format!("{:.1}s", i.duration_ms as f64 / 1000.0),
-            };
-            let _ = writeln!(
-                out,
-                "{:idw$}  {:8}  {:8}  {:>8}  {:>7}  {}",
-                i.id, i.workflow, verdict, i.blocking, time, i.path
-            );
-            if let Some(e) = &i.error {
-                let _ = writeln!(out, "{:idw$}  error: {e}", "");
-            }
-        }
-        let count = |s: &str| {
-            self.items
-                .iter()
-                .filter(|i| i.verdict.as_deref() == Some(s))
-                .count()
-        };
+            .map(|i| {
+                let verdict = match (i.verdict, i.state) {
+                    (Some(v), _) => v.to_string(),
+                    (None, ItemState::Failed) => "ERROR".into(),
+                    (None, ItemState::Interrupted) => "STOPPED".into(),
+                    (None, ItemState::NotStarted) => "-".into(),
+                    (None, ItemState::Done | ItemState::Cached) => "?".into(),
+                };
+                let time = match i.state {
+                    ItemState::Cached => "cached".to_string(),
+                    _ => format!("{:.1}s", i.duration_ms as f64 / 1000.0),
+                };
+                let mut row = Row::new(vec![
+                    i.id.clone(),
+                    i.workflow.to_string(),
+                    verdict,
+                    i.blocking.to_string(),
+                    time,
+                    i.path.clone(),
+                ]);
+                row.note = i.error.as_ref().map(|e| format!("error: {e}"));
+                row
+            })
+            .collect();
+        out.push_str(&table::render(&cols, &rows));
+        let count = |v: Verdict| self.items.iter().filter(|i| i.verdict == Some(v)).count();
         let failed = self
             .items
             .iter()
@@ -178,11 +149,11 @@ impl Summary {
             "\n{} document{}: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{}",
             self.items.len(),
             if self.items.len() == 1 { "" } else { "s" },
-            count("APPROVED"),
-            count("REVISE"),
-            count("DISCUSS"),
-            count("BLOCKED"),
-            count("UNKNOWN"),
+            count(Verdict::Approved),
+            count(Verdict::Revise),
+            count(Verdict::Discuss),
+            count(Verdict::Blocked),
+            count(Verdict::Unknown),
             failed,
             if cached > 0 {
                 format!(" ({cached} cached, not reviewed again)")

@@ -9,9 +9,9 @@ use super::Ctx;
 use crate::checkpoint::runlog::AuditEvent;
 use crate::checkpoint::store::{Checkpoint, Header, Step};
 use crate::checkpoint::StoreError;
-use crate::coordinator::keys::CallError;
+use crate::coordinator::CallError;
+use crate::model::{ItemResult, ItemState};
 use crate::provider::{Provider, Request};
-use crate::report::summary::{ItemResult, ItemState};
 
 /// An item's steps: those to replay and the checkpoint new ones go to.
 pub struct Journal {
@@ -131,7 +131,7 @@ impl Journal {
         self.calls += 1;
         let duration = started.elapsed().as_millis() as u64;
         let verdict =
-            (kind == "review").then(|| super::verdict::parse(&text).verdict.as_str().to_string());
+            (kind == "review").then(|| crate::verdict::parse(&text).verdict.as_str().to_string());
         let step = Step {
             seq,
             kind: kind.to_string(),

@@ -2,25 +2,25 @@
 //! reviewer), decide the verdict. Every LLM step goes through a [`Journal`] that checkpoints it,
 //! so a rerun replays completed steps instead of calling the LLM again.
 
+mod document;
 mod journal;
 pub mod prompts;
-pub mod verdict;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::checkpoint::runlog::RunLog;
 use crate::checkpoint::store::Header;
 use crate::checkpoint::Layout;
-use crate::coordinator::keys::{CallError, Coordinator};
-use crate::discover::{ContentSource, Item};
+use crate::coordinator::{CallError, Coordinator};
+use crate::model::{Gate, Item, ItemResult, ItemState, Verdict};
 use crate::provider::{Provider, Request, Task};
 use crate::report::progress::Reporter;
-use crate::report::summary::{ItemResult, ItemState};
+use crate::verdict;
+use crate::workspace::RepoPaths;
+pub use document::{read_document, DocumentError};
 use journal::Journal;
 use prompts::Prompts;
-use verdict::Verdict;
 
 /// Everything a workflow needs, shared by all items of a run.
 pub struct Ctx {
@@ -29,11 +29,11 @@ pub struct Ctx {
     pub coordinator: Coordinator,
     pub reporter: Arc<Reporter>,
     pub prompts: Prompts,
-    pub workdir: PathBuf,
+    pub repo: RepoPaths,
     pub revise: bool,
     pub max_iterations: u32,
     pub approve_without_blockers: bool,
-    pub fail_on: Vec<String>,
+    pub gate: Gate,
     /// Where checkpoints live; `None` runs without them (benchmarks).
     pub layout: Option<Layout>,
     pub runlog: Option<Arc<RunLog>>,
@@ -45,7 +45,7 @@ pub struct Ctx {
 
 /// An item's result plus the texts the write-back needs.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct ItemOutcome {
     pub result: ItemResult,
     /// The last review text.
     pub review: Option<String>,
@@ -60,75 +60,16 @@ pub struct Outcome {
 /// The review of the unrevised document: what its blob's verdict note records.
 #[derive(Debug, Clone)]
 pub struct OriginalReview {
-    pub verdict: String,
+    pub verdict: Verdict,
     pub blocking: usize,
     pub text: String,
 }
 
-/// Reads the text a workflow reviews, refusing what no reviewer should be sent: more than
-/// `max_bytes`, binary content, or text that is not UTF-8.
-pub fn read_document(
-    workdir: &std::path::Path,
-    item: &Item,
-    max_bytes: u64,
-) -> Result<String, String> {
-    let too_big = |size: u64| {
-        format!(
-            "{} is {:.1} MB, above max_document_bytes ({:.1} MB): too big to review",
-            item.path,
-            size as f64 / 1e6,
-            max_bytes as f64 / 1e6
-        )
-    };
-    let bytes = match item.source {
-        ContentSource::Worktree => {
-            let path = workdir.join(&item.path);
-            let meta =
-                std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", item.path))?;
-            if meta.len() > max_bytes {
-                return Err(too_big(meta.len()));
-            }
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", item.path))?
-        }
-        ContentSource::Head => {
-            let repo = git2::Repository::open(workdir).map_err(|e| e.message().to_string())?;
-            let oid = git2::Oid::from_str(&item.blob).map_err(|e| e.message().to_string())?;
-            let blob = repo
-                .find_blob(oid)
-                .map_err(|e| format!("cannot read {} from git: {}", item.path, e.message()))?;
-            if blob.size() as u64 > max_bytes {
-                return Err(too_big(blob.size() as u64));
-            }
-            blob.content().to_vec()
-        }
-    };
-    if bytes.contains(&0) {
-        return Err(format!(
-            "{} looks binary (it contains NUL bytes)",
-            item.path
-        ));
-    }
-    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", item.path))
-}
-
 /// Runs one item's workflow to a verdict or an error.
-pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
+pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> ItemOutcome {
     let started = Instant::now();
-    let mut out = Outcome {
-        result: ItemResult {
-            id: item.id.clone(),
-            workflow: item.workflow.name().to_string(),
-            path: item.path.clone(),
-            blob: item.blob.clone(),
-            state: ItemState::Done,
-            verdict: None,
-            blocking: 0,
-            rule: None,
-            gate_failed: false,
-            error: None,
-            duration_ms: 0,
-            llm_calls: 0,
-        },
+    let mut out = ItemOutcome {
+        result: ItemResult::new(&item, ItemState::Done),
         review: None,
         revised: None,
         original: None,
@@ -142,7 +83,8 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> Outcome {
         blob: item.blob.clone(),
         prompt_hash: ctx.prompts.hash.clone(),
     };
-    let opened = journal::blocking(|| read_document(&ctx.workdir, &item, ctx.max_document_bytes))
+    let opened = journal::blocking(|| read_document(&ctx.repo, &item, ctx.max_document_bytes))
+        .map_err(|e| e.to_string())
         .and_then(|doc| {
             Journal::open(&ctx, &header)
                 .map(|j| (doc, j))
@@ -179,9 +121,10 @@ async fn review_loop(
     ctx: &Ctx,
     journal: &mut Journal,
     mut document: String,
-    out: &mut Outcome,
+    out: &mut ItemOutcome,
 ) -> Result<(), CallError> {
     let result = &mut out.result;
+    let mut verdict;
     let mut previous_blockers: Option<Vec<String>> = None;
     let mut iteration: u32 = 1;
     loop {
@@ -197,17 +140,17 @@ async fn review_loop(
             .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
             .await?;
         let review = verdict::parse(&text);
-        let (verdict, rule) = decide(&review, ctx.approve_without_blockers);
+        let rule;
+        (verdict, rule) = final_verdict(&review, ctx.approve_without_blockers);
         if iteration == 1 {
             out.original = Some(OriginalReview {
-                verdict: verdict.as_str().to_string(),
+                verdict,
                 blocking: review.blocking,
                 text: text.clone(),
             });
         }
         out.review = Some(text);
         result.blocking = review.blocking;
-        result.verdict = Some(verdict.as_str().to_string());
         result.rule = Some(rule.to_string());
         if verdict != Verdict::Revise || !ctx.revise {
             break;
@@ -225,7 +168,7 @@ async fn review_loop(
             break;
         }
         if iteration >= ctx.max_iterations {
-            result.verdict = Some(Verdict::Blocked.as_str().to_string());
+            verdict = Verdict::Blocked;
             result.rule = Some(format!(
                 "max_iterations ({}) reached without approval",
                 ctx.max_iterations
@@ -247,15 +190,15 @@ async fn review_loop(
         previous_blockers = Some(blockers);
         iteration += 1;
     }
-    result.gate_failed = result
-        .verdict
-        .as_ref()
-        .is_some_and(|v| ctx.fail_on.iter().any(|f| f == v));
+    result.set_verdict(verdict, &ctx.gate);
     Ok(())
 }
 
-/// The verdict and the rule that decided it.
-pub fn decide(review: &verdict::Review, approve_without_blockers: bool) -> (Verdict, &'static str) {
+/// The verdict a review gives the document, and the rule that decided it.
+pub fn final_verdict(
+    review: &verdict::Review,
+    approve_without_blockers: bool,
+) -> (Verdict, &'static str) {
     match review.verdict {
         Verdict::Revise if review.blocking == 0 && approve_without_blockers => (
             Verdict::Approved,
@@ -269,7 +212,12 @@ pub fn decide(review: &verdict::Review, approve_without_blockers: bool) -> (Verd
     }
 }
 
-fn finish(mut out: Outcome, started: Instant, ctx: &Ctx, journal: Option<Journal>) -> Outcome {
+fn finish(
+    mut out: ItemOutcome,
+    started: Instant,
+    ctx: &Ctx,
+    journal: Option<Journal>,
+) -> ItemOutcome {
     let result = &mut out.result;
     if let Some(journal) = journal {
         if let Some(warning) = journal::blocking(|| journal.close(result)) {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::discover::WorkflowKind;
+use crate::model::WorkflowKind;
 
 const LLD_REVIEW: &str = include_str!("../prompts/lld-review.md");
 const ISSUE_REVIEW: &str = include_str!("../prompts/issue-review.md");

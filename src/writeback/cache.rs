@@ -2,14 +2,9 @@
 //! prompt hash and model is `cached`, and its stored verdict stands. Keyed by content, so it
 //! survives rebases, cherry-picks and renames.
 
-use std::path::Path;
-
-use git2::{Oid, Repository};
-
-use super::notes::NotesReader;
+use super::notes::NotesStore;
 use super::{git, RunInfo, WriteError};
-use crate::discover::Item;
-use crate::report::summary::{ItemResult, ItemState};
+use crate::model::{Gate, Item, ItemResult, ItemState};
 
 /// A cached verdict: the item's result as stored, and the stored review text.
 #[derive(Debug, Clone)]
@@ -20,44 +15,31 @@ pub struct Cached {
 
 /// For each item, its cached result, if its cache key has a note.
 pub fn lookup(
-    workdir: &Path,
+    notes: &NotesStore<'_>,
     items: &[Item],
     info: &RunInfo,
-    fail_on: &[String],
+    gate: &Gate,
 ) -> Result<Vec<Option<Cached>>, WriteError> {
-    if items.is_empty() {
-        return Ok(Vec::new());
-    }
-    let repo = Repository::open(workdir).map_err(git)?;
-    let notes = NotesReader::open(&repo).map_err(git)?;
-    Ok(items
-        .iter()
-        .map(|item| {
-            let note = notes.get(Oid::from_str(&item.blob).ok()?)?;
-            let h = &note.header;
-            let hit = h.workflow == item.workflow.name()
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let note = notes.get_hex(&item.blob).map_err(git)?;
+        let hit = note.filter(|n| {
+            let h = &n.header;
+            h.workflow == item.workflow
                 && h.prompt_hash == info.prompt_hash
-                && h.model == info.model;
-            if !hit {
-                return None;
-            }
-            Some(Cached {
-                result: ItemResult {
-                    id: item.id.clone(),
-                    workflow: item.workflow.name().to_string(),
-                    path: item.path.clone(),
-                    blob: item.blob.clone(),
-                    state: ItemState::Cached,
-                    gate_failed: fail_on.contains(&h.verdict),
-                    verdict: Some(h.verdict.clone()),
-                    blocking: h.blocking,
-                    rule: Some(format!("cached: reviewed {} (note on the blob)", h.date)),
-                    error: None,
-                    duration_ms: 0,
-                    llm_calls: 0,
-                },
+                && h.model == info.model
+        });
+        out.push(hit.map(|note| {
+            let h = &note.header;
+            let mut result = ItemResult::new(item, ItemState::Cached);
+            result.set_verdict(h.verdict, gate);
+            result.blocking = h.blocking;
+            result.rule = Some(format!("cached: reviewed {} (note on the blob)", h.date));
+            Cached {
+                result,
                 review: note.review,
-            })
-        })
-        .collect())
+            }
+        }));
+    }
+    Ok(out)
 }

@@ -11,32 +11,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use git2::{Oid, Repository, Signature, Time};
 
 use crate::config::ProviderConfig;
-use crate::report::summary::{ItemResult, ItemState};
-use crate::workflow::Outcome;
+pub use crate::config::WriteMode;
+use crate::model::{ItemResult, ItemState, Verdict};
+use crate::workflow::ItemOutcome;
+use crate::workspace::Workspace;
 use notes::{Note, NoteHeader};
-
-/// `--write` / config `write`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMode {
-    /// A verdict note per reviewed document (the default; also the cache).
-    Notes,
-    /// Notes, plus revised documents and lineage files in one commit on the current branch.
-    Commit,
-    /// Nothing but checkpoints.
-    None,
-}
-
-impl WriteMode {
-    /// Parses `notes`, `commit`, `none`.
-    pub fn parse(s: &str) -> Option<WriteMode> {
-        match s {
-            "notes" => Some(WriteMode::Notes),
-            "commit" => Some(WriteMode::Commit),
-            "none" => Some(WriteMode::None),
-            _ => None,
-        }
-    }
-}
 
 /// A commit identity, resolved by the CLI (`GIT_AUTHOR_*` or the repo's `user.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +46,11 @@ pub struct RunInfo {
 
 /// `kind/model` (`openai/gpt-4o-mini`), or the kind alone when no model is set (`sim`).
 pub fn model_label(provider: &ProviderConfig) -> String {
+    let kind = provider.kind.map_or("", |k| k.name());
     if provider.model.is_empty() {
-        provider.kind.clone()
+        kind.to_string()
     } else {
-        format!("{}/{}", provider.kind, provider.model)
+        format!("{kind}/{}", provider.model)
     }
 }
 
@@ -154,42 +134,42 @@ impl Written {
 
 /// Checks before a run that `--write commit` can commit: not in the hook, HEAD on a branch,
 /// and `paths` (the documents) and `lineage_dir` free of uncommitted changes.
-pub fn preflight(workdir: &Path, opts: &WriteOptions, paths: &[String]) -> Result<(), WriteError> {
+pub fn preflight(ws: &Workspace, opts: &WriteOptions, paths: &[String]) -> Result<(), WriteError> {
     if opts.mode != WriteMode::Commit {
         return Ok(());
     }
-    let repo = Repository::open(workdir).map_err(git)?;
-    commit::check(&repo, opts, paths)
+    commit::check(ws.repo(), opts, paths)
 }
 
 /// Writes the results of a run's finished items: notes (unless `none`), and in `commit` mode
 /// one commit of the revised documents and lineage files with `Parwf-Verdict:` trailers.
 pub fn apply(
-    workdir: &Path,
+    ws: &Workspace,
     opts: &WriteOptions,
     info: &RunInfo,
-    outcomes: &[Outcome],
+    outcomes: &[ItemOutcome],
     now: SystemTime,
 ) -> Result<Written, WriteError> {
     let mut written = Written::default();
     if opts.mode == WriteMode::None {
         return Ok(written);
     }
-    let repo = Repository::open(workdir).map_err(git)?;
+    let repo = ws.repo();
+    let workdir = ws.workdir().map_err(|e| WriteError::Git(e.to_string()))?;
     let date = crate::timefmt::iso(now);
     let mut notes = Vec::new();
     let mut files: Vec<(String, Oid)> = Vec::new();
     let mut trailers = Vec::new();
     for out in outcomes {
         let r = &out.result;
-        let (ItemState::Done, Some(verdict), Some(review)) = (r.state, &r.verdict, &out.review)
+        let (ItemState::Done, Some(verdict), Some(review)) = (r.state, r.verdict, &out.review)
         else {
             continue;
         };
         // The note belongs to the text the last review read: the revision when there is one.
         let blob = match &out.revised {
             Some(text) => repo.blob(text.as_bytes()).map_err(git)?,
-            None => reviewed_blob(&repo, workdir, r)?,
+            None => reviewed_blob(repo, workdir, r)?,
         };
         let note = render_note(r, info, &date, verdict, r.blocking, review);
         if opts.mode == WriteMode::Commit {
@@ -217,17 +197,17 @@ pub fn apply(
                 r,
                 info,
                 &date,
-                &original.verdict,
+                original.verdict,
                 original.blocking,
                 &original.text,
             );
-            notes.push((reviewed_blob(&repo, workdir, r)?, note));
+            notes.push((reviewed_blob(repo, workdir, r)?, note));
         }
     }
-    let sig = signature(&repo, opts.identity.as_ref(), now)
+    let sig = signature(repo, opts.identity.as_ref(), now)
         .or_else(|_| Signature::new("parwf", "parwf@localhost", &git_time(now)))
         .map_err(git)?;
-    notes::write_notes(&repo, &notes, &sig).map_err(git)?;
+    ws.notes().write(&notes, &sig).map_err(git)?;
     notes.sort_by_key(|(oid, _)| *oid);
     notes.dedup_by_key(|(oid, _)| *oid);
     written.notes = notes.len();
@@ -236,15 +216,15 @@ pub fn apply(
             written.nothing_to_commit = true;
         } else {
             let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
-            commit::check(&repo, opts, &paths)?;
+            commit::check(repo, opts, &paths)?;
             let sig =
-                signature(&repo, opts.identity.as_ref(), now).map_err(|e| WriteError::Refused {
+                signature(repo, opts.identity.as_ref(), now).map_err(|e| WriteError::Refused {
                     reason: format!("--write commit needs a committer identity: {}", e.message()),
                     hint: "set one with `git config user.name …` and `git config user.email …`"
                         .into(),
                 })?;
             let message = commit_message(&trailers);
-            let oid = commit::commit_files(&repo, &files, &message, &sig)?;
+            let oid = commit::commit_files(repo, &files, &message, &sig)?;
             written.commit = oid.map(|o| (o, paths));
             written.nothing_to_commit = written.commit.is_none();
         }
@@ -259,14 +239,14 @@ fn render_note(
     r: &ItemResult,
     info: &RunInfo,
     date: &str,
-    verdict: &str,
+    verdict: Verdict,
     blocking: usize,
     review: &str,
 ) -> String {
     Note {
         header: NoteHeader {
-            verdict: verdict.to_string(),
-            workflow: r.workflow.clone(),
+            verdict,
+            workflow: r.workflow,
             id: r.id.clone(),
             path: r.path.clone(),
             model: info.model.clone(),
@@ -353,9 +333,9 @@ mod tests {
             .expect("defaults load")
             .config;
         let mut p = cfg.provider;
-        p.kind = "sim".into();
+        p.kind = Some(crate::config::ProviderKind::Sim);
         assert_eq!(model_label(&p), "sim");
-        p.kind = "openai".into();
+        p.kind = Some(crate::config::ProviderKind::Openai);
         p.model = "gpt-4o-mini".into();
         assert_eq!(model_label(&p), "openai/gpt-4o-mini");
     }

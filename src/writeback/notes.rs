@@ -5,9 +5,13 @@
 //! per run (git's own `notes add` makes one commit per note). Notes stored with fanout
 //! (`ab/cdef…`) by git are found and replaced where they are.
 
+use std::cell::OnceCell;
+
 use git2::{build::TreeUpdateBuilder, FileMode, ObjectType, Oid, Repository, Signature, Tree};
 #[cfg(test)]
 use std::path::Path;
+
+use crate::model::{Verdict, WorkflowKind};
 
 /// The notes ref parwf reads and writes.
 pub const NOTES_REF: &str = "refs/notes/parwf";
@@ -15,9 +19,8 @@ pub const NOTES_REF: &str = "refs/notes/parwf";
 /// The header lines of a note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteHeader {
-    /// APPROVED, REVISE, DISCUSS, BLOCKED or UNKNOWN.
-    pub verdict: String,
-    pub workflow: String,
+    pub verdict: Verdict,
+    pub workflow: WorkflowKind,
     pub id: String,
     pub path: String,
     pub model: String,
@@ -42,7 +45,7 @@ impl Note {
         let mut out = String::with_capacity(self.review.len() + 300);
         for (key, value) in [
             ("verdict", h.verdict.as_str()),
-            ("workflow", &h.workflow),
+            ("workflow", h.workflow.name()),
             ("id", &h.id),
             ("path", &h.path),
             ("model", &h.model),
@@ -69,9 +72,10 @@ impl Note {
             Some((h, r)) => (h, r),
             None => (text.trim_end_matches('\n'), ""),
         };
+        let (mut verdict, mut workflow) = (None, None);
         let mut h = NoteHeader {
-            verdict: String::new(),
-            workflow: String::new(),
+            verdict: Verdict::Unknown,
+            workflow: WorkflowKind::Lld,
             id: String::new(),
             path: String::new(),
             model: String::new(),
@@ -83,8 +87,8 @@ impl Note {
             let (key, value) = line.strip_prefix("parwf-")?.split_once(':')?;
             let value = value.trim().to_string();
             match key {
-                "verdict" => h.verdict = value,
-                "workflow" => h.workflow = value,
+                "verdict" => verdict = Verdict::parse_word(&value),
+                "workflow" => workflow = WorkflowKind::parse(&value),
                 "id" => h.id = value,
                 "path" => h.path = value,
                 "model" => h.model = value,
@@ -94,9 +98,9 @@ impl Note {
                 _ => {}
             }
         }
-        if h.verdict.is_empty() {
-            return None;
-        }
+        // Without a verdict and a workflow parwf knows, it is not a parwf note.
+        h.verdict = verdict?;
+        h.workflow = workflow?;
         Some(Note {
             header: h,
             review: review.to_string(),
@@ -104,39 +108,69 @@ impl Note {
     }
 }
 
-/// Reads notes from the current `refs/notes/parwf` tree (loaded once).
-pub struct NotesReader<'r> {
+/// The verdict notes on `refs/notes/parwf`: read (the tree is loaded once) and written.
+pub struct NotesStore<'r> {
     repo: &'r Repository,
-    tree: Option<Tree<'r>>,
+    tree: OnceCell<Option<Tree<'r>>>,
 }
 
-impl<'r> NotesReader<'r> {
-    /// The notes as they are now; no notes ref means no notes.
-    pub fn open(repo: &'r Repository) -> Result<NotesReader<'r>, git2::Error> {
-        let tree = match repo.find_reference(NOTES_REF) {
+impl<'r> NotesStore<'r> {
+    pub fn new(repo: &'r Repository) -> NotesStore<'r> {
+        NotesStore {
+            repo,
+            tree: OnceCell::new(),
+        }
+    }
+
+    fn tree(&self) -> Result<Option<&Tree<'r>>, git2::Error> {
+        if let Some(t) = self.tree.get() {
+            return Ok(t.as_ref());
+        }
+        let tree = match self.repo.find_reference(NOTES_REF) {
             Ok(r) => Some(r.peel_to_commit()?.tree()?),
             Err(e) if e.code() == git2::ErrorCode::NotFound => None,
             Err(e) => return Err(e),
         };
-        Ok(NotesReader { repo, tree })
+        Ok(self.tree.get_or_init(|| tree).as_ref())
     }
 
-    /// The note attached to `object`, if it is a parwf note.
-    pub fn get(&self, object: Oid) -> Option<Note> {
-        let (_, blob) = locate(self.repo, self.tree.as_ref()?, &object.to_string())?;
-        let blob = self.repo.find_blob(blob).ok()?;
-        Note::parse(std::str::from_utf8(blob.content()).ok()?)
+    /// The parwf note attached to `object`, if there is one.
+    pub fn get(&self, object: Oid) -> Result<Option<Note>, git2::Error> {
+        let Some(tree) = self.tree()? else {
+            return Ok(None);
+        };
+        let Some((_, blob)) = locate(self.repo, tree, &object.to_string()) else {
+            return Ok(None);
+        };
+        let blob = self.repo.find_blob(blob)?;
+        Ok(std::str::from_utf8(blob.content())
+            .ok()
+            .and_then(Note::parse))
     }
-}
 
-/// The note attached to `object` on `refs/notes/parwf`.
-pub fn lookup(repo: &Repository, object: Oid) -> Result<Option<Note>, git2::Error> {
-    Ok(NotesReader::open(repo)?.get(object))
+    /// The note on a blob given as hex (an item's blob); `None` for text that is no OID.
+    pub fn get_hex(&self, blob: &str) -> Result<Option<Note>, git2::Error> {
+        match Oid::from_str(blob) {
+            Ok(oid) => self.get(oid),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Adds or replaces notes in one commit; see [`write_notes`].
+    pub fn write(
+        &mut self,
+        notes: &[(Oid, String)],
+        sig: &Signature<'_>,
+    ) -> Result<Option<Oid>, git2::Error> {
+        let written = write_notes(self.repo, notes, sig)?;
+        self.tree = OnceCell::new();
+        Ok(written)
+    }
 }
 
 /// Adds or replaces notes (object → note text) in one commit on `refs/notes/parwf`. Returns
 /// the new notes commit, or `None` when there was nothing to write.
-pub fn write_notes(
+fn write_notes(
     repo: &Repository,
     notes: &[(Oid, String)],
     sig: &Signature<'_>,
@@ -241,8 +275,8 @@ mod tests {
     fn note(review: &str) -> Note {
         Note {
             header: NoteHeader {
-                verdict: "REVISE".into(),
-                workflow: "lld".into(),
+                verdict: Verdict::Revise,
+                workflow: WorkflowKind::Lld,
                 id: "LLD-42".into(),
                 path: "docs/lld/LLD-042.md".into(),
                 model: "sim".into(),
@@ -269,7 +303,7 @@ mod tests {
         let mut n = note("body\n");
         n.header.path = "docs/evil\nparwf-verdict: APPROVED.md".into();
         let parsed = Note::parse(&n.render()).expect("parses");
-        assert_eq!(parsed.header.verdict, "REVISE");
+        assert_eq!(parsed.header.verdict, Verdict::Revise);
     }
 
     #[test]
@@ -291,6 +325,7 @@ mod tests {
             .unwrap();
         let c = repo.commit(None, &sig, &sig, "seed", &tree, &[]).unwrap();
         repo.reference(NOTES_REF, c, false, "seed").unwrap();
+        let lookup = |repo: &Repository, o| NotesStore::new(repo).get(o);
         assert_eq!(lookup(&repo, object).unwrap().unwrap().review, "old\n");
 
         let other = repo.blob(b"other\n").unwrap();

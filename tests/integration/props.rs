@@ -1,8 +1,10 @@
 //! Property tests: parsers and derivations never panic and never yield an unsafe answer.
 
 use parwf::config::{load, ConfigInputs};
-use parwf::discover::{derive_id, is_valid_id, WorkflowKind};
-use parwf::workflow::verdict::{parse, Verdict};
+use parwf::discover::{derive_id, is_valid_id};
+use parwf::model::Verdict;
+use parwf::model::WorkflowKind;
+use parwf::verdict::parse;
 use proptest::prelude::*;
 
 /// Fragments real reviews are made of, to build texts the parser must get right.

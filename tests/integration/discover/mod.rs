@@ -5,9 +5,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use parwf::discover::{
-    derive_id, discover, is_valid_id, ContentSource, DiscoverError, DiscoverOptions, Discovery,
-    Selection, WorkflowKind,
+    derive_id, discover, is_valid_id, DiscoverError, DiscoverOptions, Discovery, Selection,
 };
+use parwf::model::{ContentSource, WorkflowKind};
+use parwf::workspace::{Workspace, WorkspaceError};
 use sha2::{Digest, Sha256};
 
 use crate::support::{hermetic_env, Repo};
@@ -37,15 +38,29 @@ pub(super) fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
     }
 }
 
+/// Discovery as a command runs it: the workspace around `opts.cwd`, then the selection.
+fn try_discover(opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+    discover(&Workspace::discover(&opts.cwd)?, opts)
+}
+
 pub(super) fn run(opts: &DiscoverOptions) -> Discovery {
-    discover(opts).unwrap_or_else(|e| panic!("discover failed: {e} (hint: {:?})", e.hint()))
+    try_discover(opts).unwrap_or_else(|e| panic!("discover failed: {e} (hint: {:?})", e.hint()))
 }
 
 pub(super) fn run_err(opts: &DiscoverOptions) -> DiscoverError {
-    match discover(opts) {
+    match try_discover(opts) {
         Ok(d) => panic!("discover succeeded with {:?}", d.items),
         Err(e) => e,
     }
+}
+
+/// The work tree and common git dir of the repository around `cwd`.
+fn dirs(cwd: &Path) -> (PathBuf, PathBuf) {
+    let ws = Workspace::discover(cwd).expect("a repository");
+    (
+        ws.workdir().expect("a work tree").to_path_buf(),
+        ws.common_dir().to_path_buf(),
+    )
 }
 
 pub(super) fn since(cwd: &Path, rev: &str) -> Discovery {
@@ -131,8 +146,9 @@ fn since_selects_changes_after_the_merge_base_only() {
         assert_eq!(item.blob, head_blob, "{}", item.path);
     }
     assert!(d.warnings.is_empty(), "{:?}", d.warnings);
-    assert_eq!(canon(&d.workdir), canon(repo.path()));
-    assert_eq!(canon(&d.common_dir), canon(&repo.path().join(".git")));
+    let (workdir, common_dir) = dirs(repo.path());
+    assert_eq!(canon(&workdir), canon(repo.path()));
+    assert_eq!(canon(&common_dir), canon(&repo.path().join(".git")));
 
     // Nothing changed relative to itself.
     assert!(since(repo.path(), "HEAD").items.is_empty());
@@ -188,8 +204,9 @@ fn works_from_a_subdirectory() {
 
     let d = since(&sub, "main");
     assert_eq!(paths(&d), ["docs/lld/LLD-2.md"]);
-    assert_eq!(canon(&d.workdir), canon(repo.path()));
-    assert_eq!(canon(&d.common_dir), canon(&repo.path().join(".git")));
+    let (workdir, common_dir) = dirs(&sub);
+    assert_eq!(canon(&workdir), canon(repo.path()));
+    assert_eq!(canon(&common_dir), canon(&repo.path().join(".git")));
 }
 
 #[test]
@@ -213,9 +230,10 @@ fn works_in_a_linked_worktree() {
 
     let d = since(&wt.join("docs"), "main");
     assert_eq!(ids(&d), [("ISSUE-8", "docs/issues/ISSUE-8.md")]);
-    assert_eq!(canon(&d.workdir), canon(&wt));
+    let (workdir, common_dir) = dirs(&wt.join("docs"));
+    assert_eq!(canon(&workdir), canon(&wt));
     assert_eq!(
-        canon(&d.common_dir),
+        canon(&common_dir),
         canon(&repo.path().join(".git")),
         "checkpoints live in the main repository's git dir"
     );
@@ -414,7 +432,10 @@ fn bare_repository_is_refused() {
         bare.to_str().unwrap(),
     ]);
     let e = run_err(&options(&bare, Selection::All));
-    assert!(matches!(e, DiscoverError::BareRepo(_)), "{e:?}");
+    assert!(
+        matches!(e, DiscoverError::Workspace(WorkspaceError::Bare(_))),
+        "{e:?}"
+    );
     assert!(hint(&e).contains("work tree"));
 }
 
@@ -464,7 +485,10 @@ fn unknown_revision() {
 fn not_a_repository() {
     let dir = tempfile::tempdir().unwrap();
     let e = run_err(&options(dir.path(), Selection::All));
-    assert!(matches!(e, DiscoverError::NotARepo(_)), "{e:?}");
+    assert!(
+        matches!(e, DiscoverError::Workspace(WorkspaceError::NotARepo(_))),
+        "{e:?}"
+    );
     assert!(hint(&e).contains("git"));
 }
 

@@ -7,9 +7,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use parwf::discover::partition::{shard_of, Partition};
 use parwf::discover::push::{read_input, InputError, MAX_LINE_BYTES};
 use parwf::provider::ratelimit::{
-    classify, exhausted_for, go_duration, http_date, proto_duration, retry_after, rfc3339, Api,
-    Headers, MAX_HINT,
+    classify, exhausted_for, go_duration, http_date, proto_duration, retry_after, rfc3339, Headers,
+    MAX_HINT,
 };
+use parwf::provider::wire::Api;
 use parwf::provider::ProviderError;
 use proptest::prelude::*;
 

@@ -6,7 +6,7 @@ use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use parwf::discover::WorkflowKind;
+use parwf::model::WorkflowKind;
 use parwf::provider::local_server::{HttpRequest, HttpResponse, LocalServer};
 use parwf::provider::sim;
 use serde_json::json;

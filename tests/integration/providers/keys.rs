@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use parwf::config::{self, ConfigInputs};
-use parwf::coordinator::keys::Coordinator;
-use parwf::discover::WorkflowKind;
+use parwf::coordinator::Coordinator;
+use parwf::coordinator::Silent;
+use parwf::model::WorkflowKind;
 use parwf::provider::{setup, Request, Task};
-use parwf::report::progress::Reporter;
 use tokio_util::sync::CancellationToken;
 
 use super::fake::{self, all_done, json, review, run, Api, Fake, KEYS};
@@ -134,13 +134,7 @@ fn the_drafter_calls_its_own_provider_with_its_own_keys() {
     let s = setup::build(&cfg, dir.path(), 2, &lookup).expect("setup");
     assert_eq!(s.drafter.label(), "anthropic/m-draft");
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let c = Coordinator::new(
-        s.pools,
-        2,
-        Arc::new(Reporter::quiet()),
-        CancellationToken::new(),
-        None,
-    );
+    let c = Coordinator::new(s.pools, 2, Arc::new(Silent), CancellationToken::new(), None);
     let req = |task| Request {
         task,
         prompt: format!("Document path: docs/lld/LLD-1.md\n\n{}", fake::GOOD_LLD),

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use parwf::coordinator::secret::Secret;
 use parwf::provider::local_server::HttpResponse;
+use parwf::provider::secret::Secret;
 
 use super::fake::{self, json, review, run, Api, Fake, KEYS};
 use crate::support::{stderr, stdout};

@@ -8,13 +8,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Schema migrations; `PRAGMA user_version` is how many have been applied.
-const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS key_cooldowns (
+use super::sqlite::Schema;
+use super::StoreError;
+
+/// `state.db`'s schema (no application id: the first versions were written without one).
+const SCHEMA: Schema = Schema {
+    application_id: 0,
+    migrations: &["CREATE TABLE IF NOT EXISTS key_cooldowns (
         fingerprint TEXT PRIMARY KEY,
         until_ms INTEGER NOT NULL,
         reason TEXT NOT NULL,
         updated_ms INTEGER NOT NULL
-    );"];
+    );"],
+};
 
 /// The store; opened on first use, and created only when there is something to remember.
 pub struct CooldownStore {
@@ -27,30 +33,15 @@ fn ms(t: SystemTime) -> i64 {
         .map_or(0, |d| d.as_millis().min(i64::MAX as u128) as i64)
 }
 
-fn open(path: &Path) -> Result<Connection, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let fail = |e: &dyn std::fmt::Display| StoreError::io(path, e);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
     }
     let mut conn = Connection::open(path).map_err(|e| fail(&e))?;
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| fail(&e))?;
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| fail(&e))?;
-    if version as usize > MIGRATIONS.len() {
-        return Err(fail(&format!(
-            "schema version {version} is newer than this parwf knows ({})",
-            MIGRATIONS.len()
-        )));
-    }
-    let tx = conn.transaction().map_err(|e| fail(&e))?;
-    for sql in &MIGRATIONS[version as usize..] {
-        tx.execute_batch(sql).map_err(|e| fail(&e))?;
-    }
-    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
-        .map_err(|e| fail(&e))?;
-    tx.commit().map_err(|e| fail(&e))?;
+    SCHEMA.migrate(&mut conn).map_err(|e| fail(&e))?;
     Ok(conn)
 }
 
@@ -69,7 +60,7 @@ impl CooldownStore {
         &self,
         create: bool,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>, String> {
+    ) -> Result<Option<T>, StoreError> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             if !create && !self.path.exists() {
@@ -80,9 +71,7 @@ impl CooldownStore {
         let Some(conn) = guard.as_mut() else {
             return Ok(None);
         };
-        f(conn)
-            .map(Some)
-            .map_err(|e| format!("{}: {e}", self.path.display()))
+        f(conn).map(Some).map_err(|e| StoreError::io(&self.path, e))
     }
 
     /// The cooldown still running for `fingerprint` at `now`: (until, reason).
@@ -90,7 +79,7 @@ impl CooldownStore {
         &self,
         fingerprint: &str,
         now: SystemTime,
-    ) -> Result<Option<(SystemTime, String)>, String> {
+    ) -> Result<Option<(SystemTime, String)>, StoreError> {
         let row: Option<(i64, String)> = self
             .with(false, |c| {
                 c.query_row(
@@ -110,7 +99,7 @@ impl CooldownStore {
     }
 
     /// Every cooldown still running at `now`: (fingerprint, until, reason), soonest first.
-    pub fn active(&self, now: SystemTime) -> Result<Vec<(String, SystemTime, String)>, String> {
+    pub fn active(&self, now: SystemTime) -> Result<Vec<(String, SystemTime, String)>, StoreError> {
         let rows = self
             .with(false, |c| {
                 let mut stmt = c.prepare(
@@ -142,7 +131,7 @@ impl CooldownStore {
         until: SystemTime,
         reason: &str,
         now: SystemTime,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         self.with(true, |c| {
             let tx = c.transaction()?;
             tx.execute(
@@ -197,6 +186,6 @@ mod tests {
             .unwrap();
         drop(s);
         let e = CooldownStore::at(&path).get("abcd", now).unwrap_err();
-        assert!(e.contains("newer"), "{e}");
+        assert!(e.to_string().contains("newer"), "{e}");
     }
 }

@@ -49,7 +49,7 @@ pub(super) enum Pick {
 }
 
 /// How a leased request ended.
-pub(super) enum Outcome<'a> {
+pub(super) enum LeaseEnd<'a> {
     /// Answered; `rest` when the response said the key has nothing left until then.
     Answered(Option<Duration>),
     Failed(&'a ProviderError),
@@ -59,7 +59,7 @@ pub(super) enum Outcome<'a> {
 
 /// What a release did to the key, for the `[COORDINATOR]` line.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Event {
+pub(super) enum KeyEvent {
     Limited(Duration),
     Rested(Duration),
     DailyQuota(Duration),
@@ -81,7 +81,7 @@ pub struct KeyStats {
 
 /// A pool's keys, in pool order.
 #[derive(Debug, Default)]
-pub(super) struct PoolState {
+pub(super) struct KeyPool {
     pub keys: Vec<KeyState>,
     seq: u64,
     /// The last countdown line: (cooling end it announced, when).
@@ -100,12 +100,12 @@ pub fn backoff(step: u32, base: Duration) -> Duration {
     capped.mul_f64(jitter)
 }
 
-impl PoolState {
+impl KeyPool {
     /// `n` fresh keys.
-    pub fn new(n: usize) -> PoolState {
-        PoolState {
+    pub fn new(n: usize) -> KeyPool {
+        KeyPool {
             keys: (0..n).map(|_| KeyState::default()).collect(),
-            ..PoolState::default()
+            ..KeyPool::default()
         }
     }
 
@@ -191,18 +191,18 @@ impl PoolState {
     }
 
     /// Key `i` comes back from a request that ended with `outcome`.
-    pub fn release(&mut self, i: usize, outcome: Outcome<'_>, now: Instant) -> Option<Event> {
+    pub fn release(&mut self, i: usize, outcome: LeaseEnd<'_>, now: Instant) -> Option<KeyEvent> {
         let k = &mut self.keys[i];
         k.in_flight = k.in_flight.saturating_sub(1);
         match outcome {
-            Outcome::Abandoned => None,
-            Outcome::Answered(rest) => {
+            LeaseEnd::Abandoned => None,
+            LeaseEnd::Answered(rest) => {
                 k.backoff_step = 0;
                 let rest = rest.filter(|r| !r.is_zero())?;
                 self.cool(i, now, rest);
-                Some(Event::Rested(rest.min(MAX_HINT)))
+                Some(KeyEvent::Rested(rest.min(MAX_HINT)))
             }
-            Outcome::Failed(ProviderError::RateLimited { retry_after }) => {
+            LeaseEnd::Failed(ProviderError::RateLimited { retry_after }) => {
                 k.limited += 1;
                 k.backoff_step += 1;
                 let step = k.backoff_step;
@@ -213,28 +213,28 @@ impl PoolState {
                 }
                 let wait = wait.min(MAX_HINT);
                 self.cool(i, now, wait);
-                Some(Event::Limited(wait))
+                Some(KeyEvent::Limited(wait))
             }
-            Outcome::Failed(ProviderError::QuotaExhausted { for_: Some(d) }) => {
+            LeaseEnd::Failed(ProviderError::QuotaExhausted { for_: Some(d) }) => {
                 k.limited += 1;
                 let d = (*d).min(MAX_HINT);
                 self.cool(i, now, d);
                 self.keys[i].quota = true;
-                Some(Event::DailyQuota(d))
+                Some(KeyEvent::DailyQuota(d))
             }
-            Outcome::Failed(ProviderError::QuotaExhausted { for_: None }) => {
+            LeaseEnd::Failed(ProviderError::QuotaExhausted { for_: None }) => {
                 k.limited += 1;
                 k.out_for_run = true;
                 k.quota = true;
                 k.cool_from.get_or_insert(now);
                 k.cool_until = None;
-                Some(Event::OutForRun)
+                Some(KeyEvent::OutForRun)
             }
-            Outcome::Failed(ProviderError::InvalidKey { status }) => {
+            LeaseEnd::Failed(ProviderError::InvalidKey { status }) => {
                 k.invalid = true;
-                Some(Event::Invalid(*status))
+                Some(KeyEvent::Invalid(*status))
             }
-            Outcome::Failed(_) => None,
+            LeaseEnd::Failed(_) => None,
         }
     }
 
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn leases_spread_over_keys_and_respect_max_in_flight() {
         let t0 = Instant::now();
-        let mut p = PoolState::new(2);
+        let mut p = KeyPool::new(2);
         assert_eq!(p.pick(t0, 1), Pick::Key(0));
         p.lease(0, t0, None);
         assert_eq!(p.pick(t0, 1), Pick::Key(1));
@@ -289,20 +289,20 @@ mod tests {
             }
         ));
         assert_eq!(p.pick(t0, 2), Pick::Key(0));
-        p.release(1, Outcome::Answered(None), t0);
+        p.release(1, LeaseEnd::Answered(None), t0);
         assert_eq!(p.pick(t0, 1), Pick::Key(1));
     }
 
     #[test]
     fn a_limited_key_cools_and_the_others_go_on() {
         let t0 = Instant::now();
-        let mut p = PoolState::new(2);
+        let mut p = KeyPool::new(2);
         p.lease(0, t0, None);
-        let e = p.release(0, Outcome::Failed(&limited(5)), t0);
-        assert_eq!(e, Some(Event::Limited(Duration::from_secs(5))));
+        let e = p.release(0, LeaseEnd::Failed(&limited(5)), t0);
+        assert_eq!(e, Some(KeyEvent::Limited(Duration::from_secs(5))));
         assert_eq!(p.pick(t0, 1), Pick::Key(1));
         p.lease(1, t0, None);
-        p.release(1, Outcome::Failed(&limited(3)), t0);
+        p.release(1, LeaseEnd::Failed(&limited(3)), t0);
         // Both cooling, none busy: wait for key 2 (index 1), which frees first.
         assert_eq!(
             p.pick(t0, 1),
@@ -322,23 +322,23 @@ mod tests {
     #[test]
     fn quota_invalid_and_exhausted_pools() {
         let t0 = Instant::now();
-        let mut p = PoolState::new(3);
+        let mut p = KeyPool::new(3);
         p.release(
             0,
-            Outcome::Failed(&ProviderError::InvalidKey { status: 401 }),
+            LeaseEnd::Failed(&ProviderError::InvalidKey { status: 401 }),
             t0,
         );
         let e = p.release(
             1,
-            Outcome::Failed(&ProviderError::QuotaExhausted { for_: None }),
+            LeaseEnd::Failed(&ProviderError::QuotaExhausted { for_: None }),
             t0,
         );
-        assert_eq!(e, Some(Event::OutForRun));
+        assert_eq!(e, Some(KeyEvent::OutForRun));
         assert_eq!(p.pick(t0, 1), Pick::Key(2));
         let day = Duration::from_secs(20 * 3600);
         p.release(
             2,
-            Outcome::Failed(&ProviderError::QuotaExhausted { for_: Some(day) }),
+            LeaseEnd::Failed(&ProviderError::QuotaExhausted { for_: Some(day) }),
             t0,
         );
         assert!(matches!(
@@ -353,15 +353,15 @@ mod tests {
         assert_eq!(p.pick(t0 + day, 1), Pick::Key(2));
         p.release(
             2,
-            Outcome::Failed(&ProviderError::QuotaExhausted { for_: None }),
+            LeaseEnd::Failed(&ProviderError::QuotaExhausted { for_: None }),
             t0 + day,
         );
         assert_eq!(p.pick(t0 + day, 1), Pick::Exhausted);
-        let mut all_bad = PoolState::new(2);
+        let mut all_bad = KeyPool::new(2);
         for i in 0..2 {
             all_bad.release(
                 i,
-                Outcome::Failed(&ProviderError::InvalidKey { status: 403 }),
+                LeaseEnd::Failed(&ProviderError::InvalidKey { status: 403 }),
                 t0,
             );
         }
@@ -371,9 +371,9 @@ mod tests {
     #[test]
     fn pacing_and_rest_hints_hold_a_key_back() {
         let t0 = Instant::now();
-        let mut p = PoolState::new(1);
+        let mut p = KeyPool::new(1);
         p.lease(0, t0, Some(Duration::from_secs(6)));
-        p.release(0, Outcome::Answered(None), t0 + Duration::from_secs(1));
+        p.release(0, LeaseEnd::Answered(None), t0 + Duration::from_secs(1));
         assert_eq!(
             p.pick(t0 + Duration::from_secs(1), 1),
             Pick::Wait {
@@ -386,8 +386,8 @@ mod tests {
         let t1 = t0 + Duration::from_secs(6);
         assert_eq!(p.pick(t1, 1), Pick::Key(0));
         p.lease(0, t1, None);
-        let e = p.release(0, Outcome::Answered(Some(Duration::from_secs(9))), t1);
-        assert_eq!(e, Some(Event::Rested(Duration::from_secs(9))));
+        let e = p.release(0, LeaseEnd::Answered(Some(Duration::from_secs(9))), t1);
+        assert_eq!(e, Some(KeyEvent::Rested(Duration::from_secs(9))));
         assert!(matches!(p.pick(t1, 1), Pick::Wait { paced: false, .. }));
         assert_eq!(
             p.stats(&["key-1"], t1).first().map(|s| s.rate_limited),
@@ -398,11 +398,11 @@ mod tests {
     #[test]
     fn repeated_429s_back_off_even_when_told_zero() {
         let t0 = Instant::now();
-        let mut p = PoolState::new(1);
+        let mut p = KeyPool::new(1);
         let mut waits = Vec::new();
         for _ in 0..4 {
             p.lease(0, t0, None);
-            if let Some(Event::Limited(w)) = p.release(0, Outcome::Failed(&limited(0)), t0) {
+            if let Some(KeyEvent::Limited(w)) = p.release(0, LeaseEnd::Failed(&limited(0)), t0) {
                 waits.push(w);
             }
         }

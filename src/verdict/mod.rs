@@ -5,51 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-/// The reviewer's decision. `Unknown` fails closed: it never counts as approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Verdict {
-    Approved,
-    Revise,
-    Discuss,
-    Blocked,
-    Unknown,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Approved => "APPROVED",
-            Verdict::Revise => "REVISE",
-            Verdict::Discuss => "DISCUSS",
-            Verdict::Blocked => "BLOCKED",
-            Verdict::Unknown => "UNKNOWN",
-        }
-    }
-
-    /// One verdict word, case-insensitive, surrounding Markdown emphasis and
-    /// punctuation ignored. `BLOCK`/`REJECT`/`REJECTED` mean `Blocked`;
-    /// `UNKNOWN` is accepted so stored verdicts round-trip.
-    pub fn parse_word(s: &str) -> Option<Verdict> {
-        let w = s.trim_matches(|c: char| {
-            c.is_whitespace() || matches!(c, '*' | '_' | '`' | '.' | '!' | ':' | ',' | ';' | '"')
-        });
-        match w.to_ascii_uppercase().as_str() {
-            "APPROVED" | "APPROVE" => Some(Verdict::Approved),
-            "REVISE" => Some(Verdict::Revise),
-            "DISCUSS" => Some(Verdict::Discuss),
-            "BLOCKED" | "BLOCK" | "REJECT" | "REJECTED" => Some(Verdict::Blocked),
-            "UNKNOWN" => Some(Verdict::Unknown),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::model::Verdict;
 
 /// Outcome of the review's `## Pre-Flight Gate` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -595,5 +551,4 @@ pub fn parse(text: &str) -> Review {
 }
 
 #[cfg(test)]
-#[path = "verdict_tests.rs"]
 mod tests;

@@ -8,14 +8,23 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+/// A worker that ended without a result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkerError {
+    #[error("internal error: the workflow panicked (please report this)")]
+    Panicked,
+    #[error("the workflow was cancelled")]
+    Cancelled,
+}
+
 /// Runs `work` over `items` with at most `parallel` at once. Items not started because of
-/// cancellation come back as `None`; a panicking item comes back as `Some(Err(message))`.
-pub async fn run_pool<I, T, F, Fut>(
+/// cancellation come back as `None`; a panicking item comes back as `Some(Err(Panicked))`.
+pub async fn run_workers<I, T, F, Fut>(
     items: Vec<I>,
     parallel: usize,
     cancel: &CancellationToken,
     work: F,
-) -> Vec<Option<Result<T, String>>>
+) -> Vec<Option<Result<T, WorkerError>>>
 where
     I: Send + 'static,
     T: Send + 'static,
@@ -25,7 +34,7 @@ where
     let n = items.len();
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
     let mut set = JoinSet::new();
-    let mut results: Vec<Option<Result<T, String>>> = (0..n).map(|_| None).collect();
+    let mut results: Vec<Option<Result<T, WorkerError>>> = (0..n).map(|_| None).collect();
     let mut ids = std::collections::HashMap::new();
     for (index, item) in items.into_iter().enumerate() {
         let permit = tokio::select! {
@@ -59,18 +68,17 @@ type Joined<T> = Result<(tokio::task::Id, (usize, T)), tokio::task::JoinError>;
 fn store<T>(
     done: Joined<T>,
     ids: &std::collections::HashMap<tokio::task::Id, usize>,
-    results: &mut [Option<Result<T, String>>],
+    results: &mut [Option<Result<T, WorkerError>>],
 ) {
     match done {
         Ok((_, (index, out))) => results[index] = Some(Ok(out)),
         Err(e) => {
             if let Some(&index) = ids.get(&e.id()) {
-                let msg = if e.is_panic() {
-                    "internal error: the workflow panicked (please report this)".to_string()
+                results[index] = Some(Err(if e.is_panic() {
+                    WorkerError::Panicked
                 } else {
-                    "the workflow was cancelled".to_string()
-                };
-                results[index] = Some(Err(msg));
+                    WorkerError::Cancelled
+                }));
             }
         }
     }
@@ -86,7 +94,7 @@ mod tests {
         let now = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let cancel = CancellationToken::new();
-        let out = run_pool((0..20).collect(), 3, &cancel, |i: usize| {
+        let out = run_workers((0..20).collect(), 3, &cancel, |i: usize| {
             let (now, peak) = (now.clone(), peak.clone());
             async move {
                 let cur = now.fetch_add(1, Ordering::SeqCst) + 1;
@@ -110,7 +118,7 @@ mod tests {
     async fn cancellation_stops_dispatch() {
         let cancel = CancellationToken::new();
         cancel.cancel();
-        let out = run_pool((0..5).collect(), 2, &cancel, |i: usize| async move { i }).await;
+        let out = run_workers((0..5).collect(), 2, &cancel, |i: usize| async move { i }).await;
         assert!(out.iter().all(Option::is_none));
     }
 }

@@ -1,0 +1,102 @@
+//! `parwf status`, `parwf show`, `parwf clean`: what parwf has recorded, printed.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use super::args::{CleanArgs, Format, ShowArgs, StatusArgs};
+use crate::checkpoint::cooldowns::CooldownStore;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::records::{self, StoredReview};
+use crate::workspace::Workspace;
+
+/// `parwf status`.
+pub fn status(args: &StatusArgs, ws: &Workspace) -> Result<Exit, Error> {
+    let layout = ws.layout();
+    let rows = records::rows(layout);
+    if args.format == Format::Json {
+        let doc = serde_json::json!({ "schema_version": 1, "items": rows });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(Exit::Ok);
+    }
+    let cooldowns = CooldownStore::at(&layout.state_db())
+        .active(SystemTime::now())
+        .unwrap_or_default();
+    for (fingerprint, until, reason) in &cooldowns {
+        println!(
+            "key {fingerprint} (fingerprint) out until {} ({reason})",
+            crate::timefmt::iso(*until)
+        );
+    }
+    if rows.is_empty() {
+        println!("No reviews recorded in this repository yet (run `git parwf`).");
+        return Ok(Exit::Ok);
+    }
+    let w = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    println!(
+        "{:w$}  {:8}  {:9}  {:8}  PATH",
+        "ID", "WORKFLOW", "STATE", "VERDICT"
+    );
+    for r in &rows {
+        println!(
+            "{:w$}  {:8}  {:9}  {:8}  {}{}",
+            r.id,
+            r.workflow,
+            r.state,
+            r.verdict.as_deref().unwrap_or("-"),
+            r.path,
+            r.detail
+                .as_ref()
+                .map(|d| format!("  ({d})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// `parwf show ID|PATH`: the latest stored review of a document.
+pub fn show(args: &ShowArgs, ws: &Workspace, cwd: &Path) -> Result<Exit, Error> {
+    match records::find_review(ws, cwd, &args.target)? {
+        Some(StoredReview::Logged {
+            id,
+            path,
+            run,
+            verdict,
+            review,
+        }) => {
+            println!(
+                "# {id} ({path}) {run}: {}\n",
+                verdict.as_deref().unwrap_or("no verdict")
+            );
+            print!("{review}");
+            Ok(Exit::Ok)
+        }
+        Some(StoredReview::Note(note)) => {
+            print!("{}", note.render());
+            Ok(Exit::Ok)
+        }
+        None => Err(Error::usage(
+            format!("no stored review for `{}`", args.target),
+            "pass a document ID (e.g. LLD-42) or path that parwf has reviewed; `parwf status` lists them",
+        )),
+    }
+}
+
+/// `parwf clean [--older-than DAYS]`.
+pub fn clean(args: &CleanArgs, ws: &Workspace) -> Result<Exit, Error> {
+    let Some(cleaned) = records::clean(ws.layout(), args.older_than)? else {
+        println!("Nothing to clean.");
+        return Ok(Exit::Ok);
+    };
+    println!(
+        "Removed {} run log(s) and {} checkpoint file(s){}.",
+        cleaned.runs,
+        cleaned.checkpoints,
+        if args.older_than > 0 {
+            format!(" older than {} day(s)", args.older_than)
+        } else {
+            String::new()
+        }
+    );
+    Ok(Exit::Ok)
+}

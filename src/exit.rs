@@ -1,0 +1,91 @@
+//! The process exit statuses (README "Exit codes"): one place decides them, `main` returns them.
+
+/// How a command ended, as the process exit status a hook or CI job gates on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Every document approved, or nothing to do.
+    Ok,
+    /// A verdict is in `fail_on`.
+    GateFailed,
+    /// Usage or configuration error.
+    Usage,
+    /// A workflow errored (network, provider, parse) or results could not be written.
+    WorkflowError,
+    /// Paused, resumable (EX_TEMPFAIL): every usable key was limited for longer than
+    /// `max_wait_s`, or a time limit ran out. Run the same command again later.
+    TryLater,
+    /// Stopped by a signal (128 + its number: 130 for Ctrl+C).
+    Signal(i32),
+}
+
+impl serde::Serialize for Exit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(self.code())
+    }
+}
+
+/// SIGINT's number: Ctrl+C.
+pub const SIGINT: i32 = 2;
+
+impl Exit {
+    /// Stopped by Ctrl+C.
+    pub const INTERRUPTED: Exit = Exit::Signal(SIGINT);
+
+    /// The process exit status.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Ok => 0,
+            Exit::GateFailed => 1,
+            Exit::Usage => 2,
+            Exit::WorkflowError => 3,
+            Exit::TryLater => 75,
+            Exit::Signal(n) => 128 + n,
+        }
+    }
+
+    /// One line for the gate in PR comments and job summaries.
+    pub fn gate_line(self) -> &'static str {
+        match self {
+            Exit::Ok => "passed",
+            Exit::GateFailed => "failed",
+            Exit::Usage => "could not run (usage or configuration error)",
+            Exit::WorkflowError => "errored: some reviews did not finish",
+            Exit::TryLater => "paused: every key is rate limited (run again to resume)",
+            Exit::Signal(_) => "interrupted (run again to resume)",
+        }
+    }
+
+    /// The status a summary recorded as a number (`summary.json`, `--format json`).
+    pub fn from_code(code: i32) -> Option<Exit> {
+        Some(match code {
+            0 => Exit::Ok,
+            1 => Exit::GateFailed,
+            2 => Exit::Usage,
+            3 => Exit::WorkflowError,
+            75 => Exit::TryLater,
+            129..=192 => Exit::Signal(code - 128),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for e in [
+            Exit::Ok,
+            Exit::GateFailed,
+            Exit::Usage,
+            Exit::WorkflowError,
+            Exit::TryLater,
+            Exit::INTERRUPTED,
+            Exit::Signal(15),
+        ] {
+            assert_eq!(Exit::from_code(e.code()), Some(e));
+        }
+        assert_eq!(Exit::INTERRUPTED.code(), 130);
+    }
+}

@@ -1,0 +1,261 @@
+//! The domain's words, shared by every layer: the kinds of document, the items a run reviews,
+//! verdicts, per-item results, and the gate that decides which verdicts fail.
+
+use serde::{Deserialize, Serialize};
+
+/// The two kinds of document parwf reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowKind {
+    Lld,
+    Issue,
+}
+
+impl WorkflowKind {
+    /// Every kind, in display order.
+    pub const ALL: [WorkflowKind; 2] = [WorkflowKind::Lld, WorkflowKind::Issue];
+
+    /// The config/CLI name: `lld` or `issue`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkflowKind::Lld => "lld",
+            WorkflowKind::Issue => "issue",
+        }
+    }
+
+    /// The ID prefix: `LLD` or `ISSUE`.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            WorkflowKind::Lld => "LLD",
+            WorkflowKind::Issue => "ISSUE",
+        }
+    }
+
+    /// Parses `lld` / `issue`.
+    pub fn parse(s: &str) -> Option<Self> {
+        WorkflowKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+impl std::fmt::Display for WorkflowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a document's text is read from when its workflow runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentSource {
+    /// The blob committed in HEAD (`Item::blob`).
+    Head,
+    /// The file in the work tree (explicit paths, `--include-worktree`).
+    Worktree,
+}
+
+/// One document to review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// `LLD-42`, `ISSUE-17`, or a sanitized stem; unique within one discovery.
+    pub id: String,
+    pub workflow: WorkflowKind,
+    /// Repo-relative path with `/` separators.
+    pub path: String,
+    /// Blob OID (hex) of the content that will be reviewed.
+    pub blob: String,
+    pub source: ContentSource,
+}
+
+/// The reviewer's decision. `Unknown` fails closed: it never counts as approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    Approved,
+    Revise,
+    Discuss,
+    Blocked,
+    Unknown,
+}
+
+impl Verdict {
+    /// Every verdict, in the order summaries count them.
+    pub const ALL: [Verdict; 5] = [
+        Verdict::Approved,
+        Verdict::Revise,
+        Verdict::Discuss,
+        Verdict::Blocked,
+        Verdict::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "APPROVED",
+            Verdict::Revise => "REVISE",
+            Verdict::Discuss => "DISCUSS",
+            Verdict::Blocked => "BLOCKED",
+            Verdict::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// One verdict word, case-insensitive, surrounding Markdown emphasis and
+    /// punctuation ignored. `BLOCK`/`REJECT`/`REJECTED` mean `Blocked`;
+    /// `UNKNOWN` is accepted so stored verdicts round-trip.
+    pub fn parse_word(s: &str) -> Option<Verdict> {
+        let w = s.trim_matches(|c: char| {
+            c.is_whitespace() || matches!(c, '*' | '_' | '`' | '.' | '!' | ':' | ',' | ';' | '"')
+        });
+        match w.to_ascii_uppercase().as_str() {
+            "APPROVED" | "APPROVE" => Some(Verdict::Approved),
+            "REVISE" => Some(Verdict::Revise),
+            "DISCUSS" => Some(Verdict::Discuss),
+            "BLOCKED" | "BLOCK" | "REJECT" | "REJECTED" => Some(Verdict::Blocked),
+            "UNKNOWN" => Some(Verdict::Unknown),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which verdicts fail the gate (`fail_on`). A missing verdict always fails: no review, or a
+/// review that ended without one, never lets a document through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    fail_on: Vec<Verdict>,
+}
+
+impl Gate {
+    pub fn new(fail_on: &[Verdict]) -> Gate {
+        Gate {
+            fail_on: fail_on.to_vec(),
+        }
+    }
+
+    /// Whether `verdict` fails the gate.
+    pub fn fails(&self, verdict: Verdict) -> bool {
+        self.fail_on.contains(&verdict)
+    }
+
+    /// Whether a document with this verdict (or none) may pass.
+    pub fn passes(&self, verdict: Option<Verdict>) -> bool {
+        verdict.is_some_and(|v| !self.fails(v))
+    }
+}
+
+/// What `--dry-run` shows for one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlannedState {
+    /// Would be reviewed.
+    Pending,
+    /// A checkpoint for its current content would be resumed.
+    Resumable,
+    /// A verdict note for the same content, prompts and model exists.
+    Cached,
+}
+
+impl PlannedState {
+    pub fn name(self) -> &'static str {
+        match self {
+            PlannedState::Pending => "pending",
+            PlannedState::Resumable => "resumable",
+            PlannedState::Cached => "cached",
+        }
+    }
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemState {
+    /// The workflow ran to a verdict.
+    Done,
+    /// The workflow errored (provider, unreadable document, parse).
+    Failed,
+    /// Stopped by Ctrl+C or a key-pool pause; resumable.
+    Interrupted,
+    /// Never started (the run stopped first).
+    NotStarted,
+    /// Not run: a verdict note for the same blob, workflow, prompts and model exists.
+    Cached,
+}
+
+impl ItemState {
+    /// The item has its verdict (reviewed now, or earlier for the same content).
+    pub fn is_finished(self) -> bool {
+        matches!(self, ItemState::Done | ItemState::Cached)
+    }
+}
+
+/// One item's result (JSON schema v1: field names are stable).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemResult {
+    pub id: String,
+    pub workflow: WorkflowKind,
+    pub path: String,
+    pub blob: String,
+    pub state: ItemState,
+    /// Absent when no verdict was reached.
+    pub verdict: Option<Verdict>,
+    /// Number of Tier 1 (blocking) findings in the last review.
+    pub blocking: usize,
+    /// Which rule decided the verdict (e.g. "the reviewer's verdict", "approve_without_blockers").
+    pub rule: Option<String>,
+    /// Whether the verdict fails the gate (`fail_on`).
+    pub gate_failed: bool,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    /// LLM calls made for this item in this run.
+    pub llm_calls: u32,
+}
+
+impl ItemResult {
+    /// The result of `item` in `state`, before anything is known of its review.
+    pub fn new(item: &Item, state: ItemState) -> ItemResult {
+        ItemResult {
+            id: item.id.clone(),
+            workflow: item.workflow,
+            path: item.path.clone(),
+            blob: item.blob.clone(),
+            state,
+            verdict: None,
+            blocking: 0,
+            rule: None,
+            gate_failed: false,
+            error: None,
+            duration_ms: 0,
+            llm_calls: 0,
+        }
+    }
+
+    /// Records a verdict and whether it fails `gate`.
+    pub fn set_verdict(&mut self, verdict: Verdict, gate: &Gate) {
+        self.verdict = Some(verdict);
+        self.gate_failed = gate.fails(verdict);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_verdict_never_passes_the_gate() {
+        let gate = Gate::new(&[Verdict::Revise, Verdict::Unknown]);
+        assert!(gate.passes(Some(Verdict::Approved)));
+        assert!(gate.passes(Some(Verdict::Blocked)));
+        assert!(!gate.passes(Some(Verdict::Revise)));
+        assert!(!gate.passes(None));
+    }
+
+    #[test]
+    fn verdicts_serialize_as_upper_case_words() {
+        let json = serde_json::to_string(&[Verdict::Approved, Verdict::Unknown]).unwrap();
+        assert_eq!(json, r#"["APPROVED","UNKNOWN"]"#);
+        let kinds: Vec<WorkflowKind> = serde_json::from_str(r#"["lld","issue"]"#).unwrap();
+        assert_eq!(kinds, WorkflowKind::ALL);
+    }
+}

@@ -1,0 +1,223 @@
+//! The pre-push gate: the documents each pushed branch changes, each needing a verdict note for
+//! its current blob that passes the gate (`[hook] mode = "check"`); with `mode = "review"` the
+//! missing reviews run first, through the normal pipeline, within the hook's time limit.
+//!
+//! A push that changes no document must cost almost nothing: no runtime, no provider, no notes
+//! are loaded on that path.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::plan::{Plan, RunOptions};
+use super::status::StopReason;
+use super::{execute, RunOutcome};
+use crate::config::{Config, HookMode};
+use crate::discover::push::{push_ranges, PushRange, RefUpdate};
+use crate::discover::{self, DiscoverOptions, Selection};
+use crate::error::Error;
+use crate::model::{Gate, Item, Verdict};
+use crate::report::progress::Mode;
+use crate::report::summary::Summary;
+use crate::workspace::Workspace;
+
+/// What the hook knows about one changed document.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub item: Item,
+    /// The verdict of the note on its blob (or of this hook's review), if any.
+    pub verdict: Option<Verdict>,
+    pub blocking: usize,
+    /// Index of the push range that changed it.
+    pub range: usize,
+}
+
+/// The gate's decision on a push.
+#[derive(Debug)]
+pub enum HookDecision {
+    /// Nothing to check: no branch is updated, no document changed, or `mode = "off"`.
+    Pass,
+    /// Every changed document has a passing review (their IDs).
+    Approved(Vec<String>),
+    /// Some changed documents lack a passing review.
+    Refused(Refusal),
+}
+
+/// Why a push is refused, with what the refusal message needs.
+#[derive(Debug)]
+pub struct Refusal {
+    pub failing: Vec<Checked>,
+    /// Changed documents in all.
+    pub total: usize,
+    pub ranges: Vec<PushRange>,
+    /// HEAD's commit, to tell whether a range is the checked-out branch.
+    pub head: Option<String>,
+    /// `mode = "review"` ran out of time.
+    pub unfinished: Option<Duration>,
+}
+
+/// What review mode printed of its runs, for the hook to show.
+pub type Shown<'a> = &'a mut dyn FnMut(&Summary);
+
+/// Decides a push: `updates` are git's pre-push lines, `remote` the remote's name.
+pub fn pre_push(
+    ws: &Workspace,
+    cwd: &Path,
+    remote: &str,
+    updates: &[RefUpdate],
+    config: &Config,
+    mode: Mode,
+    shown: Shown<'_>,
+) -> Result<HookDecision, Error> {
+    if config.hook.mode == HookMode::Off {
+        return Ok(HookDecision::Pass);
+    }
+    let ranges = push_ranges(ws.repo(), remote, updates)?;
+    let mut checked = changed_documents(ws, cwd, config, &ranges)?;
+    if checked.is_empty() {
+        return Ok(HookDecision::Pass);
+    }
+    let notes = ws.notes();
+    for c in &mut checked {
+        if let Some(note) = notes.get_hex(&c.item.blob).map_err(Error::notes)? {
+            c.verdict = Some(note.header.verdict);
+            c.blocking = note.header.blocking;
+        }
+    }
+    let gate = config.gate();
+    let mut unfinished = None;
+    if config.hook.mode == HookMode::Review && checked.iter().any(|c| !gate.passes(c.verdict)) {
+        let limit = Duration::from_secs(config.hook.timeout_s.max(1));
+        let review = Review {
+            ws,
+            cwd,
+            config,
+            mode,
+            gate: &gate,
+        };
+        if !review.run(&ranges, &mut checked, limit, shown)? {
+            unfinished = Some(limit);
+        }
+    }
+    let total = checked.len();
+    let (passing, failing): (Vec<Checked>, Vec<Checked>) =
+        checked.into_iter().partition(|c| gate.passes(c.verdict));
+    if failing.is_empty() {
+        return Ok(HookDecision::Approved(
+            passing.into_iter().map(|c| c.item.id).collect(),
+        ));
+    }
+    let head = ws
+        .repo()
+        .head()
+        .ok()
+        .and_then(|h| h.target())
+        .map(|o| o.to_string());
+    Ok(HookDecision::Refused(Refusal {
+        failing,
+        total,
+        ranges,
+        head,
+        unfinished,
+    }))
+}
+
+/// The documents each range changes, once each (by path and blob).
+fn changed_documents(
+    ws: &Workspace,
+    cwd: &Path,
+    config: &Config,
+    ranges: &[PushRange],
+) -> Result<Vec<Checked>, Error> {
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut checked = Vec::new();
+    let globs = config.globs();
+    for (n, r) in ranges.iter().enumerate() {
+        let found = discover::discover(
+            ws,
+            &DiscoverOptions {
+                selection: range_selection(r),
+                include_worktree: false,
+                globs: globs.clone(),
+                only: None,
+                cwd: cwd.to_path_buf(),
+            },
+        )?;
+        for w in &found.warnings {
+            eprintln!("warning: {w}");
+        }
+        for item in found.items {
+            if seen.insert((item.path.clone(), item.blob.clone())) {
+                checked.push(Checked {
+                    item,
+                    verdict: None,
+                    blocking: 0,
+                    range: n,
+                });
+            }
+        }
+    }
+    Ok(checked)
+}
+
+fn range_selection(r: &PushRange) -> Selection {
+    Selection::Range {
+        base: r.base.clone(),
+        head: r.head.clone(),
+    }
+}
+
+/// `mode = "review"`: the reviews the push lacks.
+struct Review<'a> {
+    ws: &'a Workspace,
+    cwd: &'a Path,
+    config: &'a Config,
+    mode: Mode,
+    gate: &'a Gate,
+}
+
+impl Review<'_> {
+    /// Runs the missing reviews range by range within `limit` and takes their verdicts.
+    /// False when the time ran out.
+    fn run(
+        &self,
+        ranges: &[PushRange],
+        checked: &mut [Checked],
+        limit: Duration,
+        shown: Shown<'_>,
+    ) -> Result<bool, Error> {
+        let started = Instant::now();
+        let mut finished = true;
+        for (n, range) in ranges.iter().enumerate() {
+            if checked
+                .iter()
+                .all(|c| c.range != n || self.gate.passes(c.verdict))
+            {
+                continue;
+            }
+            let Some(left) = limit.checked_sub(started.elapsed()) else {
+                finished = false;
+                break;
+            };
+            let mut opts = RunOptions::new(range_selection(range), self.cwd.to_path_buf());
+            opts.in_hook = true;
+            opts.time_limit = Some(left);
+            let plan = Plan::from_config(opts, self.config.clone(), Vec::new())?;
+            eprintln!(
+                "[PARWF] pre-push: reviewing the changed documents without a passing verdict (hook.timeout_s = {})",
+                limit.as_secs()
+            );
+            if let RunOutcome::Reviewed(summary) = execute(self.ws, &plan, self.mode)? {
+                shown(&summary);
+                finished &= !matches!(summary.stop, Some(StopReason::TimeLimit(_)));
+                for r in summary.items.iter().filter(|r| r.verdict.is_some()) {
+                    for c in checked.iter_mut().filter(|c| c.item.blob == r.blob) {
+                        c.verdict = r.verdict;
+                        c.blocking = r.blocking;
+                    }
+                }
+            }
+        }
+        Ok(finished)
+    }
+}

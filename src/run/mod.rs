@@ -1,0 +1,173 @@
+//! A run, from plan to summary: discover → select (shard, cache) → dispatch the workflows →
+//! write back → report. The CLI lowers its flags into a [`Plan`] and prints what comes back;
+//! the pre-push hook and the demo call the same pipeline.
+
+pub mod hook;
+mod items;
+pub mod plan;
+mod stages;
+pub mod status;
+pub mod stop;
+pub mod workers;
+
+use std::sync::Arc;
+
+use crate::checkpoint::runlog::{new_run_id, RunLog};
+use crate::checkpoint::RunLock;
+use crate::discover;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::model::{Item, PlannedState};
+use crate::provider::setup;
+use crate::report::progress::{Mode, Reporter};
+use crate::report::summary::{RunFigures, Summary};
+use crate::workflow::prompts::Prompts;
+use crate::workspace::Workspace;
+pub use plan::{Plan, RunOptions};
+use stages::Selected;
+pub use status::{RunStatus, StopReason};
+
+/// What a run produced.
+#[derive(Debug)]
+pub enum RunOutcome {
+    /// `--dry-run`: the items and what would happen to each.
+    Listing(Vec<(Item, PlannedState)>),
+    /// Nothing matched.
+    Nothing,
+    /// The results of the reviews.
+    Reviewed(Summary),
+}
+
+impl RunOutcome {
+    /// The exit status of the run.
+    pub fn exit(&self) -> Exit {
+        match self {
+            RunOutcome::Listing(_) | RunOutcome::Nothing => Exit::Ok,
+            RunOutcome::Reviewed(s) => s.exit_code,
+        }
+    }
+}
+
+/// Runs a plan in a workspace. `mode` says how progress is shown on stderr.
+pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Error> {
+    let found = discover::discover(ws, &plan.discover)?;
+    let startup = Reporter::new(
+        if mode == Mode::Quiet {
+            Mode::Quiet
+        } else {
+            Mode::Plain
+        },
+        0,
+    );
+    for w in plan.warnings.iter().chain(&found.warnings) {
+        startup.print(&format!("warning: {w}"));
+    }
+    let prompts = load_prompts(ws, plan)?;
+    let mut selected = Selected::new(ws, plan, found.items, &prompts)?;
+    let layout = ws.layout();
+    if plan.dry_run {
+        let resumable = stages::resumable_items(&selected.items, layout, &prompts.hash);
+        let listing = selected
+            .items
+            .iter()
+            .zip(&selected.cached)
+            .enumerate()
+            .map(|(n, (item, cached))| {
+                let state = match cached {
+                    Some(_) => PlannedState::Cached,
+                    None if resumable.contains(&n) => PlannedState::Resumable,
+                    None => PlannedState::Pending,
+                };
+                (item.clone(), state)
+            })
+            .collect();
+        return Ok(RunOutcome::Listing(listing));
+    }
+    if selected.items.is_empty() {
+        return Ok(RunOutcome::Nothing);
+    }
+    let paths: Vec<String> = selected.items.iter().map(|i| i.path.clone()).collect();
+    crate::writeback::preflight(ws, &plan.write, &paths)?;
+    let (cached, reviews) = selected.take_cached();
+    let label = crate::writeback::model_label(&plan.config.provider);
+    if selected.items.is_empty() {
+        // Every verdict is cached: no provider, no runtime, no lock.
+        let mut status = RunStatus::of(&cached, None);
+        let mut summary = Summary::new(label, plan.parallel, cached, RunFigures::default());
+        status.write_failed = !stages::write_back(
+            ws,
+            plan,
+            &selected.info,
+            &mut summary,
+            reviews,
+            &[],
+            &startup,
+        );
+        summary.exit_code = status.exit();
+        let leftover =
+            |r: &crate::model::ItemResult| layout.checkpoint(r.workflow.name(), &r.id).exists();
+        if summary.items.iter().any(leftover) {
+            let _lock = RunLock::acquire(&layout.lock())?;
+            stages::drop_written_checkpoints(layout, &summary.items, &startup);
+        }
+        return Ok(RunOutcome::Reviewed(summary));
+    }
+    // Keys are resolved here, after --dry-run has returned: a dry run reads no secret.
+    let setup = setup::build(&plan.config, ws.workdir()?, plan.parallel, &|name| {
+        plan.env.raw(name).map(String::from)
+    })?;
+    for w in &setup.warnings {
+        startup.print(&format!("warning: {w}"));
+    }
+    let lock = RunLock::acquire(&layout.lock())?;
+    if let Some(previous) = &lock.stale {
+        startup.print(&format!(
+            "warning: the previous run ({previous}) did not finish cleanly; its checkpoints are resumed"
+        ));
+    }
+    let runlog = Arc::new(RunLog::create(layout, &new_run_id())?);
+    let items = items::Items {
+        plan,
+        items: std::mem::take(&mut selected.items),
+        setup,
+        prompts,
+        mode,
+        cached,
+        layout: layout.clone(),
+        runlog: runlog.clone(),
+        repo: ws.paths()?,
+    };
+    let (mut summary, outcomes, reporter, mut status) = items.run()?;
+    status.write_failed = !stages::write_back(
+        ws,
+        plan,
+        &selected.info,
+        &mut summary,
+        reviews,
+        &outcomes,
+        &reporter,
+    );
+    if !status.write_failed {
+        stages::drop_written_checkpoints(layout, &summary.items, &reporter);
+    }
+    summary.exit_code = status.exit();
+    summary.stop = status.stop.clone();
+    runlog.summary(&summary.to_json())?;
+    drop(lock);
+    Ok(RunOutcome::Reviewed(summary))
+}
+
+/// The prompts in use: built in, or from `prompts_dir`.
+fn load_prompts(ws: &Workspace, plan: &Plan) -> Result<Prompts, Error> {
+    let dir = if plan.config.prompts_dir.is_empty() {
+        None
+    } else {
+        Some(ws.workdir()?.join(&plan.config.prompts_dir))
+    };
+    Prompts::load(dir.as_deref()).map_err(|e| {
+        Error::usage(
+            format!("cannot read prompts_dir: {e}"),
+            "prompts_dir holds lld-review.md, issue-review.md and drafter.md; unset it to use the built-in prompts",
+        )
+    })
+}

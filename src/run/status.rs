@@ -1,0 +1,150 @@
+//! Why a run stopped early, and the one decision that turns a run's end into an exit status.
+
+use std::time::Duration;
+
+use crate::exit::Exit;
+use crate::model::ItemResult;
+
+/// What stopped a run before every item finished. Recorded by whoever stops the run (the
+/// signal watcher, the time limit, the key pool), never guessed afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// SIGINT (Ctrl+C), SIGTERM or SIGHUP, by number.
+    Signal(i32),
+    /// The caller's time limit (the pre-push hook's `timeout_s`).
+    TimeLimit(Duration),
+    /// Every usable key stayed limited for longer than `max_wait_s`.
+    KeysExhausted(Duration),
+    /// The provider refused every key (401/403); the labels of the keys.
+    AllKeysInvalid(String),
+}
+
+impl StopReason {
+    /// The signal's name, for messages.
+    pub fn signal_name(n: i32) -> &'static str {
+        match n {
+            1 => "SIGHUP",
+            2 => "SIGINT",
+            15 => "SIGTERM",
+            _ => "a signal",
+        }
+    }
+}
+
+impl StopReason {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StopReason::KeysExhausted(_) => Some(
+                "run the same command again later; raise max_wait_s to wait longer, or add keys".into(),
+            ),
+            StopReason::AllKeysInvalid(labels) => Some(format!(
+                "check the keys behind {labels} (in [provider] keys order, env:/file:/cmd:) and that they belong to this provider and base_url"
+            )),
+            StopReason::Signal(_) | StopReason::TimeLimit(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Signal(2) => write!(f, "interrupted (Ctrl+C)"),
+            StopReason::Signal(n) => write!(f, "stopped by {}", StopReason::signal_name(*n)),
+            StopReason::TimeLimit(d) => write!(f, "time limit of {}s reached", d.as_secs()),
+            StopReason::KeysExhausted(d) => write!(
+                f,
+                "every usable key is rate limited or out of quota for longer than max_wait_s ({}s)",
+                d.as_secs()
+            ),
+            StopReason::AllKeysInvalid(labels) => write!(
+                f,
+                "every key was refused by the provider (401/403): {labels}"
+            ),
+        }
+    }
+}
+
+/// How a run ended, item by item and as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStatus {
+    pub stop: Option<StopReason>,
+    /// Some item did not reach a verdict (failed, interrupted, never started).
+    pub unfinished: bool,
+    /// Some verdict is in `fail_on`.
+    pub gate_failed: bool,
+    /// Results could not be written back into git.
+    pub write_failed: bool,
+}
+
+impl RunStatus {
+    /// The status of a run over `results` that stopped for `stop` (if anything).
+    pub fn of(results: &[ItemResult], stop: Option<StopReason>) -> RunStatus {
+        RunStatus {
+            stop,
+            unfinished: results.iter().any(|r| !r.state.is_finished()),
+            gate_failed: results.iter().any(|r| r.gate_failed),
+            write_failed: false,
+        }
+    }
+
+    /// The exit status: a stop reason first (it says why items are missing), then errors,
+    /// then the gate.
+    pub fn exit(&self) -> Exit {
+        match &self.stop {
+            Some(StopReason::Signal(n)) => return Exit::Signal(*n),
+            Some(StopReason::KeysExhausted(_) | StopReason::TimeLimit(_)) => return Exit::TryLater,
+            Some(StopReason::AllKeysInvalid(_)) => return Exit::Usage,
+            None => {}
+        }
+        if self.unfinished || self.write_failed {
+            Exit::WorkflowError
+        } else if self.gate_failed {
+            Exit::GateFailed
+        } else {
+            Exit::Ok
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_reason_outranks_errors_and_the_gate() {
+        let mut s = RunStatus {
+            unfinished: true,
+            gate_failed: true,
+            ..RunStatus::default()
+        };
+        assert_eq!(s.exit(), Exit::WorkflowError);
+        s.stop = Some(StopReason::Signal(15));
+        assert_eq!(s.exit().code(), 143);
+        s.stop = Some(StopReason::TimeLimit(Duration::from_secs(5)));
+        assert_eq!(s.exit(), Exit::TryLater);
+        let gate = RunStatus {
+            gate_failed: true,
+            ..RunStatus::default()
+        };
+        assert_eq!(gate.exit(), Exit::GateFailed);
+        let written = RunStatus {
+            gate_failed: true,
+            write_failed: true,
+            ..RunStatus::default()
+        };
+        assert_eq!(written.exit(), Exit::WorkflowError);
+    }
+
+    #[test]
+    fn pool_stops_say_what_to_do() {
+        let exhausted = StopReason::KeysExhausted(Duration::from_secs(60));
+        assert!(exhausted.hint().unwrap_or_default().contains("again later"));
+        let invalid = StopReason::AllKeysInvalid("key-1, key-2".into());
+        assert!(invalid.hint().unwrap_or_default().contains("key-1, key-2"));
+        assert_eq!(
+            invalid.to_string(),
+            "every key was refused by the provider (401/403): key-1, key-2"
+        );
+    }
+}
