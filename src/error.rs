@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use crate::checkpoint::{LockError, StoreError};
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
-use crate::exit::Exit;
-use crate::run::StopReason;
+use crate::exit::{Exit, StopReason};
+use crate::run::setup::SetupError;
 use crate::workspace::WorkspaceError;
 use crate::writeback::WriteError;
 
@@ -26,6 +26,8 @@ pub enum Error {
     #[error("{msg}")]
     Usage { msg: String, hint: Option<String> },
     #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -41,8 +43,6 @@ pub enum Error {
     Git { what: &'static str, msg: String },
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("cannot create the HTTP client: {0}")]
-    HttpClient(reqwest::Error),
     /// A second signal: the run was abandoned without waiting for anything.
     #[error("{0}: exited at once")]
     Abandoned(StopReason),
@@ -83,14 +83,15 @@ impl Error {
             | Error::Usage { .. }
             | Error::Lock(_) => Exit::Usage,
             Error::Write(e) if e.is_refusal() => Exit::Usage,
+            Error::Setup(e) if e.is_usage() => Exit::Usage,
             Error::Abandoned(StopReason::Signal(n)) => Exit::Signal(*n),
             Error::Abandoned(_) => Exit::TryLater,
             Error::Store(_)
             | Error::Write(_)
             | Error::File { .. }
             | Error::Git { .. }
-            | Error::Runtime(_)
-            | Error::HttpClient(_) => Exit::WorkflowError,
+            | Error::Setup(_)
+            | Error::Runtime(_) => Exit::WorkflowError,
         }
     }
 
@@ -110,9 +111,8 @@ impl Error {
             Error::Abandoned(_) => {
                 Some("completed steps are checkpointed: run the same command again to resume".into())
             }
-            Error::File { .. } | Error::Git { .. } | Error::Runtime(_) | Error::HttpClient(_) => {
-                None
-            }
+            Error::Setup(e) => e.hint(),
+            Error::File { .. } | Error::Git { .. } | Error::Runtime(_) => None,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The process exit statuses (README "Exit codes"): one place decides them, `main` returns them.
 
+use std::time::Duration;
+
 /// How a command ended, as the process exit status a hook or CI job gates on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -66,6 +68,66 @@ impl Exit {
             129..=192 => Exit::Signal(code - 128),
             _ => return None,
         })
+    }
+}
+
+/// What stopped a run before every item finished. Recorded by whoever stops the run (the
+/// signal watcher, the time limit, the key pool), never guessed afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// SIGINT (Ctrl+C), SIGTERM or SIGHUP, by number.
+    Signal(i32),
+    /// The caller's time limit (the pre-push hook's `timeout_s`).
+    TimeLimit(Duration),
+    /// Every usable key stayed limited for longer than `max_wait_s`.
+    KeysExhausted(Duration),
+    /// The provider refused every key (401/403); the labels of the keys.
+    AllKeysInvalid(String),
+}
+
+impl StopReason {
+    /// The signal's name, for messages.
+    pub fn signal_name(n: i32) -> &'static str {
+        match n {
+            1 => "SIGHUP",
+            2 => "SIGINT",
+            15 => "SIGTERM",
+            _ => "a signal",
+        }
+    }
+}
+
+impl StopReason {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StopReason::KeysExhausted(_) => Some(
+                "run the same command again later; raise max_wait_s to wait longer, or add keys".into(),
+            ),
+            StopReason::AllKeysInvalid(labels) => Some(format!(
+                "check the keys behind {labels} (in [provider] keys order, env:/file:/cmd:) and that they belong to this provider and base_url"
+            )),
+            StopReason::Signal(_) | StopReason::TimeLimit(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Signal(2) => write!(f, "interrupted (Ctrl+C)"),
+            StopReason::Signal(n) => write!(f, "stopped by {}", StopReason::signal_name(*n)),
+            StopReason::TimeLimit(d) => write!(f, "time limit of {}s reached", d.as_secs()),
+            StopReason::KeysExhausted(d) => write!(
+                f,
+                "every usable key is rate limited or out of quota for longer than max_wait_s ({}s)",
+                d.as_secs()
+            ),
+            StopReason::AllKeysInvalid(labels) => write!(
+                f,
+                "every key was refused by the provider (401/403): {labels}"
+            ),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::checkpoint::store::peek;
 use crate::checkpoint::{Layout, RunLock};
 use crate::error::Error;
 use crate::workspace::Workspace;
-use crate::writeback::notes::Note;
+use crate::writeback::notes::{Note, NotesStore};
 
 /// One document's latest record.
 #[derive(Debug, serde::Serialize)]
@@ -163,8 +163,7 @@ pub fn find_review(
         .and_then(|t| t.get_path(Path::new(&path)).ok())
         .map(|e| e.id());
     match blob {
-        Some(blob) => Ok(ws
-            .notes()
+        Some(blob) => Ok(NotesStore::new(ws.repo())
             .get(blob)
             .map_err(Error::notes)?
             .map(StoredReview::Note)),

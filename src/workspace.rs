@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use git2::{ErrorCode, Repository};
 
 use crate::checkpoint::Layout;
-use crate::writeback::notes::NotesStore;
 
 /// Why there is no usable repository.
 #[derive(Debug, thiserror::Error)]
@@ -100,11 +99,6 @@ impl Workspace {
     /// `.git/parwf` and the files under it.
     pub fn layout(&self) -> &Layout {
         &self.layout
-    }
-
-    /// The verdict notes.
-    pub fn notes(&self) -> NotesStore<'_> {
-        NotesStore::new(&self.repo)
     }
 
     /// What tasks on other threads need to reach the repository (the handle is not `Sync`).

@@ -229,7 +229,6 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         }
         take(key.clone(), Ok(value.clone()), Source::Flag(flag.clone()))?;
     }
-    drop(take);
 
     let values = layer::leaves(&merged);
     // Only keys that exist somewhere are reported; `drafter.*` appear once set.

@@ -9,7 +9,6 @@ pub mod local_server;
 pub mod openai;
 pub mod ratelimit;
 pub mod secret;
-pub mod setup;
 pub mod sim;
 pub mod wire;
 
@@ -131,8 +130,9 @@ impl Redactor {
     }
 }
 
+/// How a provider answers: the built-in simulator, an HTTP API, or a local command.
 #[derive(Debug)]
-enum Backend {
+pub enum Backend {
     Sim(Arc<sim::Sim>),
     Http(http::Http),
     Command(command::CommandProvider),
@@ -147,6 +147,16 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// A provider calling `backend` with keys from the coordinator's pool `pool`; `redactor`
+    /// removes every key of the run from what comes back.
+    pub fn new(backend: Backend, pool: usize, redactor: Redactor) -> Provider {
+        Provider {
+            backend,
+            pool,
+            redactor,
+        }
+    }
+
     /// The offline sim provider on key pool 0.
     pub fn sim(sim: Arc<sim::Sim>) -> Provider {
         Provider {

@@ -30,7 +30,7 @@ pub struct Summary {
     pub exit_code: Exit,
     /// Why the run stopped before every item finished, if it did.
     #[serde(skip)]
-    pub stop: Option<crate::run::StopReason>,
+    pub stop: Option<crate::exit::StopReason>,
     /// The last review text per item ID, for the PR formats (not part of the JSON).
     #[serde(skip)]
     pub reviews: BTreeMap<String, String>,

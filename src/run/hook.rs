@@ -20,6 +20,7 @@ use crate::model::{Gate, Item, Verdict};
 use crate::report::progress::Mode;
 use crate::report::summary::Summary;
 use crate::workspace::Workspace;
+use crate::writeback::notes::NotesStore;
 
 /// What the hook knows about one changed document.
 #[derive(Debug, Clone)]
@@ -77,7 +78,7 @@ pub fn pre_push(
     if checked.is_empty() {
         return Ok(HookDecision::Pass);
     }
-    let notes = ws.notes();
+    let notes = NotesStore::new(ws.repo());
     for c in &mut checked {
         if let Some(note) = notes.get_hex(&c.item.blob).map_err(Error::notes)? {
             c.verdict = Some(note.header.verdict);

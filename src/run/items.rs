@@ -15,9 +15,9 @@ use crate::checkpoint::Layout;
 use crate::coordinator::{CallError, Coordinator, Notices};
 use crate::error::Error;
 use crate::model::{Item, ItemResult, ItemState};
-use crate::provider::setup::Setup;
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
+use crate::run::setup::Setup;
 use crate::workflow::{self, prompts::Prompts, Ctx, ItemOutcome};
 use crate::workspace::RepoPaths;
 

@@ -5,6 +5,7 @@
 pub mod hook;
 mod items;
 pub mod plan;
+pub mod setup;
 mod stages;
 pub mod status;
 pub mod stop;
@@ -18,7 +19,6 @@ use crate::discover;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::model::{Item, PlannedState};
-use crate::provider::setup;
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
 use crate::workflow::prompts::Prompts;

@@ -14,6 +14,7 @@ use crate::report::progress::Reporter;
 use crate::report::summary::Summary;
 use crate::workflow::{prompts::Prompts, ItemOutcome};
 use crate::workspace::Workspace;
+use crate::writeback::notes::NotesStore;
 use crate::writeback::{self, cache::Cached, RunInfo};
 
 /// The items of a run and what git already knows about them.
@@ -42,7 +43,12 @@ impl Selected {
         let cached = if plan.fresh || items.is_empty() {
             vec![None; items.len()]
         } else {
-            writeback::cache::lookup(&ws.notes(), &items, &info, &plan.config.gate())?
+            writeback::cache::lookup(
+                &NotesStore::new(ws.repo()),
+                &items,
+                &info,
+                &plan.config.gate(),
+            )?
         };
         Ok(Selected {
             items,

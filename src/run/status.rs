@@ -1,69 +1,8 @@
 //! Why a run stopped early, and the one decision that turns a run's end into an exit status.
 
-use std::time::Duration;
-
 use crate::exit::Exit;
+pub use crate::exit::StopReason;
 use crate::model::ItemResult;
-
-/// What stopped a run before every item finished. Recorded by whoever stops the run (the
-/// signal watcher, the time limit, the key pool), never guessed afterwards.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StopReason {
-    /// SIGINT (Ctrl+C), SIGTERM or SIGHUP, by number.
-    Signal(i32),
-    /// The caller's time limit (the pre-push hook's `timeout_s`).
-    TimeLimit(Duration),
-    /// Every usable key stayed limited for longer than `max_wait_s`.
-    KeysExhausted(Duration),
-    /// The provider refused every key (401/403); the labels of the keys.
-    AllKeysInvalid(String),
-}
-
-impl StopReason {
-    /// The signal's name, for messages.
-    pub fn signal_name(n: i32) -> &'static str {
-        match n {
-            1 => "SIGHUP",
-            2 => "SIGINT",
-            15 => "SIGTERM",
-            _ => "a signal",
-        }
-    }
-}
-
-impl StopReason {
-    /// What the user can do about it.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            StopReason::KeysExhausted(_) => Some(
-                "run the same command again later; raise max_wait_s to wait longer, or add keys".into(),
-            ),
-            StopReason::AllKeysInvalid(labels) => Some(format!(
-                "check the keys behind {labels} (in [provider] keys order, env:/file:/cmd:) and that they belong to this provider and base_url"
-            )),
-            StopReason::Signal(_) | StopReason::TimeLimit(_) => None,
-        }
-    }
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::Signal(2) => write!(f, "interrupted (Ctrl+C)"),
-            StopReason::Signal(n) => write!(f, "stopped by {}", StopReason::signal_name(*n)),
-            StopReason::TimeLimit(d) => write!(f, "time limit of {}s reached", d.as_secs()),
-            StopReason::KeysExhausted(d) => write!(
-                f,
-                "every usable key is rate limited or out of quota for longer than max_wait_s ({}s)",
-                d.as_secs()
-            ),
-            StopReason::AllKeysInvalid(labels) => write!(
-                f,
-                "every key was refused by the provider (401/403): {labels}"
-            ),
-        }
-    }
-}
 
 /// How a run ended, item by item and as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,6 +49,7 @@ impl RunStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn a_stop_reason_outranks_errors_and_the_gate() {

@@ -15,6 +15,7 @@ pub use crate::config::WriteMode;
 use crate::model::{ItemResult, ItemState, Verdict};
 use crate::workflow::ItemOutcome;
 use crate::workspace::Workspace;
+use crate::writeback::notes::NotesStore;
 use notes::{Note, NoteHeader};
 
 /// A commit identity, resolved by the CLI (`GIT_AUTHOR_*` or the repo's `user.*`).
@@ -207,7 +208,9 @@ pub fn apply(
     let sig = signature(repo, opts.identity.as_ref(), now)
         .or_else(|_| Signature::new("parwf", "parwf@localhost", &git_time(now)))
         .map_err(git)?;
-    ws.notes().write(&notes, &sig).map_err(git)?;
+    NotesStore::new(ws.repo())
+        .write(&notes, &sig)
+        .map_err(git)?;
     notes.sort_by_key(|(oid, _)| *oid);
     notes.dedup_by_key(|(oid, _)| *oid);
     written.notes = notes.len();

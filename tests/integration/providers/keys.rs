@@ -6,7 +6,8 @@ use parwf::config::{self, ConfigInputs};
 use parwf::coordinator::Coordinator;
 use parwf::coordinator::Silent;
 use parwf::model::WorkflowKind;
-use parwf::provider::{setup, Request, Task};
+use parwf::provider::{Request, Task};
+use parwf::run::setup;
 use tokio_util::sync::CancellationToken;
 
 use super::fake::{self, all_done, json, review, run, Api, Fake, KEYS};

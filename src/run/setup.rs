@@ -6,15 +6,49 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::command::CommandProvider;
-use super::http::Http;
-use super::keyref::{self, Lookup};
-use super::secret::Secret;
-use super::wire::{Api, Settings};
-use super::{sim::Sim, Backend, Provider, Redactor};
 use crate::config::{Config, ProviderConfig, ProviderKind};
 use crate::coordinator::{KeySet, Limits};
-use crate::error::Error;
+use crate::provider::command::CommandProvider;
+use crate::provider::http::Http;
+use crate::provider::keyref::{self, Lookup};
+use crate::provider::secret::Secret;
+use crate::provider::wire::{Api, Settings};
+use crate::provider::{sim::Sim, Backend, Provider, Redactor};
+
+/// Why the providers could not be set up: something missing in the configuration or a key
+/// reference that gives no key (usage errors), or no HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{msg}")]
+    Config { msg: String, hint: String },
+    #[error(transparent)]
+    Invalid(#[from] crate::config::ConfigError),
+    #[error("cannot create the HTTP client: {0}")]
+    HttpClient(reqwest::Error),
+}
+
+impl SetupError {
+    fn config(msg: impl Into<String>, hint: impl Into<String>) -> SetupError {
+        SetupError::Config {
+            msg: msg.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SetupError::Config { hint, .. } => Some(hint.clone()),
+            SetupError::Invalid(e) => e.hint(),
+            SetupError::HttpClient(_) => None,
+        }
+    }
+
+    /// A configuration problem (the user's to fix), not a failure of the machine.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, SetupError::HttpClient(_))
+    }
+}
 
 /// The providers of a run and the coordinator's key pools.
 #[derive(Debug)]
@@ -36,29 +70,29 @@ fn api(kind: ProviderKind) -> Option<Api> {
 }
 
 /// The provider's kind, checked for what it needs.
-fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, Error> {
+fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, SetupError> {
     let Some(kind) = p.kind else {
-        return Err(Error::usage(
+        return Err(SetupError::config(
             "no provider configured",
             "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
         ));
     };
     match kind {
         ProviderKind::Sim => {}
-        ProviderKind::Command if p.command.trim().is_empty() => return Err(Error::usage(
+        ProviderKind::Command if p.command.trim().is_empty() => return Err(SetupError::config(
             format!("{table}.kind is command but {table}.command is empty"),
             format!("set {table}.command to a CLI that reads the prompt on stdin and prints the review, e.g. \"llm -m gpt-4o-mini\""),
         )),
         ProviderKind::Command => {}
         k => {
             if p.model.trim().is_empty() {
-                return Err(Error::usage(
+                return Err(SetupError::config(
                     format!("{table}.model is empty"),
                     format!("set {table}.model to a model {k} serves (e.g. gpt-4o-mini, claude-sonnet-4-5, gemini-2.5-flash)"),
                 ));
             }
             if p.keys.is_empty() {
-                return Err(Error::usage(
+                return Err(SetupError::config(
                     format!("{table}.keys is empty: {k} needs an API key"),
                     format!("set {table}.keys = [\"env:NAME\"] (or file:PATH, cmd:COMMAND); never the key itself"),
                 ));
@@ -77,18 +111,31 @@ fn limits(p: &ProviderConfig, max_in_flight: usize) -> Limits {
     }
 }
 
+/// One side of the run (reviewer or drafter): its settings and how its keys are named.
+struct Side<'a> {
+    p: &'a ProviderConfig,
+    kind: ProviderKind,
+    /// The config table (`provider`, `drafter`), for messages.
+    table: &'a str,
+    /// Key labels: `key-1`, `drafter-key-1`…
+    prefix: &'a str,
+}
+
 /// A pool's keys: simulated for `sim`, one keyless slot for a `command` without keys,
 /// else the resolved references.
 fn pool(
     cfg: &Config,
-    p: &ProviderConfig,
-    kind: ProviderKind,
-    table: &str,
-    prefix: &str,
+    side: Side<'_>,
     workers: usize,
     lookup: &Lookup<'_>,
     warnings: &mut Vec<String>,
-) -> Result<KeySet, Error> {
+) -> Result<KeySet, SetupError> {
+    let Side {
+        p,
+        kind,
+        table,
+        prefix,
+    } = side;
     let max_in_flight = p.max_in_flight.max(1);
     if kind == ProviderKind::Sim {
         let keys = (1..=cfg.sim.keys.max(1))
@@ -108,7 +155,7 @@ fn pool(
         });
     }
     let resolved = keyref::resolve(&p.keys, &format!("{table}.keys"), prefix, lookup)
-        .map_err(|e| Error::usage(e.msg, e.hint))?;
+        .map_err(|e| SetupError::config(e.msg, e.hint))?;
     warnings.extend(resolved.warnings);
     Ok(KeySet {
         keys: resolved.keys,
@@ -121,7 +168,7 @@ fn backend(
     kind: ProviderKind,
     workdir: &Path,
     sim: &Arc<Sim>,
-) -> Result<Backend, Error> {
+) -> Result<Backend, SetupError> {
     let timeout = Duration::from_secs(p.timeout_s.max(1));
     if let Some(api) = api(kind) {
         let settings = Settings {
@@ -133,7 +180,7 @@ fn backend(
         };
         return Http::new(api, settings)
             .map(Backend::Http)
-            .map_err(Error::HttpClient);
+            .map_err(SetupError::HttpClient);
     }
     Ok(match kind {
         ProviderKind::Command => Backend::Command(CommandProvider {
@@ -153,23 +200,20 @@ pub fn build(
     workdir: &Path,
     workers: usize,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Setup, Error> {
+) -> Result<Setup, SetupError> {
     let reviewer_cfg = &cfg.provider;
     let drafter_cfg = cfg.drafter_provider()?;
     let reviewer_kind = check(reviewer_cfg, "provider")?;
     let drafter_kind = check(&drafter_cfg, "drafter")?;
     let lookup = Lookup { env, base: workdir };
     let mut warnings = Vec::new();
-    let mut pools = vec![pool(
-        cfg,
-        reviewer_cfg,
-        reviewer_kind,
-        "provider",
-        "key-",
-        workers,
-        &lookup,
-        &mut warnings,
-    )?];
+    let reviewer_side = Side {
+        p: reviewer_cfg,
+        kind: reviewer_kind,
+        table: "provider",
+        prefix: "key-",
+    };
+    let mut pools = vec![pool(cfg, reviewer_side, workers, &lookup, &mut warnings)?];
     // The same credentials at the same endpoint share one pool, so their limits are counted once.
     let shared = drafter_kind == reviewer_kind
         && (drafter_kind == ProviderKind::Sim
@@ -178,30 +222,27 @@ pub fn build(
     let drafter_pool = if shared {
         0
     } else {
-        pools.push(pool(
-            cfg,
-            &drafter_cfg,
-            drafter_kind,
-            "drafter",
-            "drafter-key-",
-            workers,
-            &lookup,
-            &mut warnings,
-        )?);
+        let drafter_side = Side {
+            p: &drafter_cfg,
+            kind: drafter_kind,
+            table: "drafter",
+            prefix: "drafter-key-",
+        };
+        pools.push(pool(cfg, drafter_side, workers, &lookup, &mut warnings)?);
         1
     };
     let redactor = Redactor::new(pools.iter().flat_map(|p| p.keys.iter().cloned()));
     let sim = Arc::new(Sim::new(&cfg.sim));
-    let reviewer = Provider {
-        backend: backend(reviewer_cfg, reviewer_kind, workdir, &sim)?,
-        pool: 0,
-        redactor: redactor.clone(),
-    };
-    let drafter = Provider {
-        backend: backend(&drafter_cfg, drafter_kind, workdir, &sim)?,
-        pool: drafter_pool,
+    let reviewer = Provider::new(
+        backend(reviewer_cfg, reviewer_kind, workdir, &sim)?,
+        0,
+        redactor.clone(),
+    );
+    let drafter = Provider::new(
+        backend(&drafter_cfg, drafter_kind, workdir, &sim)?,
+        drafter_pool,
         redactor,
-    };
+    );
     Ok(Setup {
         reviewer,
         drafter,
@@ -289,7 +330,7 @@ mod tests {
         for (env, want) in cases {
             let e = build(&config(env), dir.path(), 3, &no_env).unwrap_err();
             assert!(e.to_string().contains(want), "{e} (wanted {want})");
-            assert_eq!(e.exit(), crate::exit::Exit::Usage);
+            assert!(e.is_usage());
             assert!(e.hint().is_some());
         }
     }
