@@ -8,6 +8,7 @@ use crate::checkpoint::cooldowns::CooldownStore;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::records::{self, StoredReview};
+use crate::report::table::{self, Col, Row};
 use crate::workspace::Workspace;
 
 /// `parwf status`.
@@ -32,25 +33,27 @@ pub fn status(args: &StatusArgs, ws: &Workspace) -> Result<Exit, Error> {
         println!("No reviews recorded in this repository yet (run `git parwf`).");
         return Ok(Exit::Ok);
     }
-    let w = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    println!(
-        "{:w$}  {:8}  {:9}  {:8}  PATH",
-        "ID", "WORKFLOW", "STATE", "VERDICT"
-    );
-    for r in &rows {
-        println!(
-            "{:w$}  {:8}  {:9}  {:8}  {}{}",
-            r.id,
-            r.workflow,
-            r.state,
-            r.verdict.as_deref().unwrap_or("-"),
-            r.path,
-            r.detail
-                .as_ref()
-                .map(|d| format!("  ({d})"))
-                .unwrap_or_default()
-        );
-    }
+    let cols = [
+        Col::left("ID", 2),
+        Col::left("WORKFLOW", 8),
+        Col::left("STATE", 9),
+        Col::left("VERDICT", 8),
+        Col::left("PATH", 0),
+    ];
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|r| {
+            let detail = r.detail.map(|d| format!("  ({d})")).unwrap_or_default();
+            Row::new(vec![
+                r.id,
+                r.workflow,
+                r.state,
+                r.verdict.unwrap_or_else(|| "-".into()),
+                format!("{}{detail}", r.path),
+            ])
+        })
+        .collect();
+    print!("{}", table::render(&cols, &rows));
     Ok(Exit::Ok)
 }
 

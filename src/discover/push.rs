@@ -61,7 +61,7 @@ pub fn read_input(mut input: impl BufRead) -> Result<Vec<RefUpdate>, InputError>
             )));
         }
         if !text.trim_ascii().is_empty() {
-            updates.push(RefUpdate::parse(&text).map_err(InputError::Line)?);
+            updates.push(RefUpdate::parse(&text)?);
         }
     }
 }
@@ -81,7 +81,7 @@ fn quote(line: &str) -> String {
 
 impl RefUpdate {
     /// Parses one input line; the error quotes (the start of) it.
-    pub fn parse(line: &str) -> Result<RefUpdate, String> {
+    pub fn parse(line: &str) -> Result<RefUpdate, InputError> {
         // Git separates the fields with single spaces; a ref name may hold Unicode spaces.
         let parts: Vec<&str> = line.split_ascii_whitespace().collect();
         match parts.as_slice() {
@@ -91,10 +91,10 @@ impl RefUpdate {
                 remote_ref: rr.to_string(),
                 remote_oid: ro.to_string(),
             }),
-            _ => Err(format!(
+            _ => Err(InputError::Line(format!(
                 "unexpected pre-push input line {}: expected `<local ref> <local oid> <remote ref> <remote oid>`",
                 quote(line)
-            )),
+            ))),
         }
     }
 

@@ -5,4 +5,4 @@ pub mod listing;
 pub mod markdown;
 pub mod progress;
 pub mod summary;
-mod table;
+pub mod table;
