@@ -37,23 +37,25 @@ impl Checked {
     }
 }
 
-/// Runs the hook; the exit code is what git sees (non-zero refuses the push).
+/// Runs the hook on git's pre-push lines (`input`: stdin, or lines a hook manager's variables
+/// describe); the exit code is what git sees (non-zero refuses the push).
 pub fn pre_push(
     args: &PrePushArgs,
     cwd: &Path,
     inputs: impl FnOnce() -> ConfigInputs,
     mode: Mode,
+    mut input: impl std::io::BufRead,
 ) -> Result<i32, Error> {
     if std::env::var("PARWF_SKIP").is_ok_and(|v| v == "1") {
         // Read git's input to the end even when skipping, so git never meets a closed pipe;
         // whatever it is, it is not kept.
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        let _ = std::io::copy(&mut input, &mut std::io::sink());
         eprintln!("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
         return Ok(exit::OK);
     }
     // Input that is not git's stops the reading at its first bad line: git does not mind a
     // hook that leaves input unread, and a stream of garbage must not fill memory.
-    let updates = read_input(std::io::stdin().lock()).map_err(|e| match e {
+    let updates = read_input(input).map_err(|e| match e {
         InputError::Line(msg) => Error::usage(
             msg,
             "parwf hook pre-push reads the lines git gives a pre-push hook",

@@ -76,7 +76,7 @@ pub(super) fn dry_run_listing(
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
             )
         }
-        Format::Human | Format::Github | Format::Markdown => {
+        Format::Human | Format::Github | Format::Markdown | Format::Junit | Format::Sarif => {
             if found.items.is_empty() {
                 return "Nothing to review: no changed documents match the workflow globs.\n"
                     .into();

@@ -3,9 +3,12 @@
 pub mod args;
 mod bench;
 mod bench_ratelimit;
+mod completions;
 mod config_cmd;
 mod demo;
 mod hook;
+mod hook_env;
+mod init;
 pub mod install_hook;
 mod listing;
 mod man;
@@ -21,8 +24,9 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::config::ConfigInputs;
 use crate::error::{exit, Error};
+use crate::report::color::{self, Choice};
 use crate::report::progress::Mode;
-use args::{Cli, Command, ConfigCommand, HookCommand};
+use args::{Cli, ColorArg, Command, ConfigCommand, HookCommand};
 
 /// The process entry point shared by `parwf` and `git-parwf`; returns the exit code.
 pub fn main() -> i32 {
@@ -35,7 +39,17 @@ pub fn main() -> i32 {
                 .map(|s| s.to_string_lossy().starts_with("git-parwf"))
         })
         .unwrap_or(false);
-    let command = Cli::command().bin_name(if as_git { "git parwf" } else { "parwf" });
+    // clap prints help and usage errors before --color is parsed: take it from argv first.
+    let choice = color_flag(std::env::args_os().skip(1));
+    let clap_color = match choice {
+        Choice::Always => clap::ColorChoice::Always,
+        Choice::Never => clap::ColorChoice::Never,
+        // clap's auto follows the same NO_COLOR / CLICOLOR_FORCE rules as ours.
+        Choice::Auto => clap::ColorChoice::Auto,
+    };
+    let command = Cli::command()
+        .bin_name(if as_git { "git parwf" } else { "parwf" })
+        .color(clap_color);
     let parsed = command
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
@@ -51,7 +65,17 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    init_tracing();
+    let choice = match cli.color {
+        ColorArg::Auto => Choice::Auto,
+        ColorArg::Always => Choice::Always,
+        ColorArg::Never => Choice::Never,
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    color::set(
+        color::decide(choice, std::io::stdout().is_terminal(), env),
+        color::decide(choice, std::io::stderr().is_terminal(), env),
+    );
+    init_tracing(cli.quiet, cli.verbose);
     // Objects come from the repo's own store, as with git itself: re-hashing every object
     // on read (libgit2's default) doubles the cost of discovery on big histories.
     git2::opts::strict_hash_verification(false);
@@ -64,21 +88,57 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            let on = color::stderr();
+            eprintln!("{} {e}", color::paint(on, "1;31", "error:"));
             if let Some(h) = e.hint() {
-                eprintln!("  hint: {h}");
+                eprintln!("  {} {h}", color::paint(on, "36", "hint:"));
             }
             e.exit_code()
         }
     }
 }
 
-fn init_tracing() {
-    if let Ok(filter) = std::env::var("PARWF_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
-            .try_init();
+/// The last `--color WHEN` / `--color=WHEN` before `--`; auto when absent or not a value
+/// (clap then reports the bad value itself).
+fn color_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Choice {
+    let mut choice = Choice::Auto;
+    let mut args = args.map(|a| a.to_string_lossy().into_owned());
+    while let Some(a) = args.next() {
+        let value = match a.as_str() {
+            "--" => break,
+            "--color" => args.next(),
+            _ => a.strip_prefix("--color=").map(str::to_string),
+        };
+        choice = match value.as_deref() {
+            Some("always") => Choice::Always,
+            Some("never") => Choice::Never,
+            Some(_) => Choice::Auto,
+            None => continue,
+        };
+    }
+    choice
+}
+
+/// Diagnostics on stderr: PARWF_LOG (a tracing filter) when set, else from -q/-v.
+fn init_tracing(quiet: bool, verbose: u8) {
+    let filter = std::env::var("PARWF_LOG")
+        .ok()
+        .filter(|f| !f.trim().is_empty())
+        .unwrap_or_else(|| verbosity_filter(quiet, verbose).to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The tracing filter for -q / -v / -vv / -vvv; other crates stay at warn until -vvv.
+fn verbosity_filter(quiet: bool, verbose: u8) -> &'static str {
+    match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,parwf=info",
+        (false, 2) => "warn,parwf=debug",
+        _ => "trace",
     }
 }
 
@@ -89,10 +149,14 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
             std::env::current_dir().map_err(|e| Error::Io(format!("current directory: {e}")))?
         }
     };
-    let mode = Mode::detect(
-        std::io::stderr().is_terminal(),
-        std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0"),
-    );
+    let mode = if cli.quiet {
+        Mode::Quiet
+    } else {
+        Mode::detect(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0"),
+        )
+    };
     match cli.command {
         None => run::run(&cli.run, &cwd, process_inputs(&cwd), mode),
         Some(Command::Run(args)) => run::run(&args, &cwd, process_inputs(&cwd), mode),
@@ -100,9 +164,18 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
         Some(Command::Config(ConfigCommand::Show)) => config_cmd::show(process_inputs(&cwd)),
-        Some(Command::Hook(HookCommand::PrePush(args))) => {
-            hook::pre_push(&args, &cwd, || process_inputs(&cwd), mode)
+        Some(Command::Hook(HookCommand::PrePush(args))) => hook::pre_push(
+            &args,
+            &cwd,
+            || process_inputs(&cwd),
+            mode,
+            std::io::stdin().lock(),
+        ),
+        Some(Command::Hook(HookCommand::PrePushEnv)) => {
+            hook_env::pre_push_env(&cwd, || process_inputs(&cwd), mode)
         }
+        Some(Command::Init(args)) => init::init(&args, &cwd),
+        Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &cwd),
         Some(Command::Man(args)) => man::man(&args),
         Some(Command::Status(args)) => state_cmds::status(&args, &cwd),

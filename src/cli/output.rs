@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::args::Format;
 use super::run::RunPlan;
-use crate::report::{github, markdown, summary::Summary};
+use crate::report::{github, junit, markdown, sarif, summary::Summary};
 use crate::writeback::Identity;
 
 /// Fills the plan's environment-derived parts: `$GITHUB_STEP_SUMMARY` and the committer
@@ -30,7 +30,8 @@ fn identity(var: impl Fn(&str) -> Option<String>) -> Option<Identity> {
 }
 
 /// Prints a summary as `--format github` (annotations; the job summary is appended to
-/// `$GITHUB_STEP_SUMMARY`) or `--format markdown` (a PR comment body).
+/// `$GITHUB_STEP_SUMMARY`), `--format markdown` (a PR comment body), `--format junit` or
+/// `--format sarif` (reports for CI systems and code scanning).
 pub fn print_pr(plan: &RunPlan, summary: &Summary) {
     match plan.format {
         Format::Github => {
@@ -44,6 +45,8 @@ pub fn print_pr(plan: &RunPlan, summary: &Summary) {
                 }
             }
         }
+        Format::Junit => print!("{}", junit::report(summary)),
+        Format::Sarif => print!("{}", sarif::report(summary)),
         _ => print!("{}", markdown::body(summary)),
     }
 }

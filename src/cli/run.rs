@@ -171,7 +171,7 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
                 Format::Human => {
                     println!("Nothing to review: no changed documents match the workflow globs.")
                 }
-                Format::Github | Format::Markdown => {
+                Format::Github | Format::Markdown | Format::Junit | Format::Sarif => {
                     super::output::print_pr(plan, &empty_summary(plan))
                 }
             }
@@ -181,7 +181,9 @@ pub fn execute(plan: &RunPlan, mode: Mode) -> Result<i32, Error> {
             match plan.format {
                 Format::Human => print!("{}", summary.to_human()),
                 Format::Json => println!("{}", summary.to_json()),
-                Format::Github | Format::Markdown => super::output::print_pr(plan, &summary),
+                Format::Github | Format::Markdown | Format::Junit | Format::Sarif => {
+                    super::output::print_pr(plan, &summary)
+                }
             }
             Ok(summary.exit_code)
         }

@@ -1,6 +1,9 @@
 //! Everything the user sees: live progress on stderr, results on stdout.
 
+pub mod color;
 pub mod github;
+pub mod junit;
 pub mod markdown;
 pub mod progress;
+pub mod sarif;
 pub mod summary;

@@ -148,10 +148,12 @@ impl Summary {
                 ItemState::Cached => "cached".to_string(),
                 _ => format!("{:.1}s", i.duration_ms as f64 / 1000.0),
             };
+            // Padded before painting: escape codes must not count towards the width.
+            let cell = super::color::verdict(&format!("{verdict:8}"), &verdict);
             let _ = writeln!(
                 out,
-                "{:idw$}  {:8}  {:8}  {:>8}  {:>7}  {}",
-                i.id, i.workflow, verdict, i.blocking, time, i.path
+                "{:idw$}  {:8}  {cell}  {:>8}  {:>7}  {}",
+                i.id, i.workflow, i.blocking, time, i.path
             );
             if let Some(e) = &i.error {
                 let _ = writeln!(out, "{:idw$}  error: {e}", "");
