@@ -49,13 +49,25 @@ fn push_from(var: impl Fn(&str) -> Option<String>, cwd: &Path) -> Result<Push, E
     };
     let local_ref = local_branch.unwrap_or_else(|| "HEAD".to_string());
     let local_oid = resolve(to.as_deref().unwrap_or(&local_ref))?;
-    // The remote's old tip, or the parent of the first commit the remote lacks: either way
-    // the base pre-commit chose. Absent: all of the history is new to the remote.
-    let remote_oid = match &from {
-        Some(f) => resolve(f)?,
-        None => ZERO.to_string(),
+    let remote = var("PRE_COMMIT_REMOTE_NAME");
+    let remote_branch = var("PRE_COMMIT_REMOTE_BRANCH");
+    // A branch the remote has not got (no remote-tracking ref for it) is pushed as new, as
+    // git would say: the hook then compares it with the remote's default branch, as its own
+    // hook does, rather than with pre-commit's parent of the first unpushed commit.
+    let new_branch = match (&remote, &remote_branch) {
+        (Some(r), Some(b)) => b.strip_prefix("refs/heads/").is_some_and(|name| {
+            repo.find_reference(&format!("refs/remotes/{r}/{name}"))
+                .is_err()
+        }),
+        _ => false,
     };
-    let remote_ref = var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|| {
+    // Otherwise the remote's old tip (or pre-commit's base). Absent: all of the history is
+    // new to the remote.
+    let remote_oid = match &from {
+        Some(f) if !new_branch => resolve(f)?,
+        _ => ZERO.to_string(),
+    };
+    let remote_ref = remote_branch.unwrap_or_else(|| {
         let branch = repo
             .head()
             .ok()
@@ -64,7 +76,7 @@ fn push_from(var: impl Fn(&str) -> Option<String>, cwd: &Path) -> Result<Push, E
         format!("refs/heads/{branch}")
     });
     Ok(Push {
-        remote: var("PRE_COMMIT_REMOTE_NAME").unwrap_or_else(|| "origin".into()),
+        remote: remote.unwrap_or_else(|| "origin".into()),
         url: var("PRE_COMMIT_REMOTE_URL"),
         line: format!("{local_ref} {local_oid} {remote_ref} {remote_oid}\n"),
     })

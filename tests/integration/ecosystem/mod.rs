@@ -1,5 +1,6 @@
 //! The ecosystem around parwf, each part driven through the real tool where a registry ships
 //! it: report formats and their consumers, hook managers, CI linters, shells, man.
 
+mod hook_managers;
 mod reports;
 pub mod tools;
