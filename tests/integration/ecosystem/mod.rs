@@ -3,4 +3,5 @@
 
 mod hook_managers;
 mod reports;
+mod shell;
 pub mod tools;
