@@ -2,6 +2,7 @@
 //! it: report formats and their consumers, hook managers, CI linters, shells, man.
 
 mod ci_lint;
+mod ci_run;
 mod hook_managers;
 mod reports;
 mod shell;
