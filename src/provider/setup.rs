@@ -42,7 +42,7 @@ fn check(p: &ProviderConfig, table: &str) -> Result<(), Error> {
     match p.kind.as_str() {
         "" => Err(Error::usage(
             "no provider configured",
-            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
+            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command; `parwf init --provider openai` writes one), or pass --provider sim to try the offline simulator",
         )),
         "sim" => Ok(()),
         "command" if p.command.trim().is_empty() => Err(Error::usage(
