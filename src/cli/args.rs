@@ -13,7 +13,6 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     name = "parwf",
     bin_name = "parwf",
     version = env!("PARWF_VERSION"),
-    args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 all approved or nothing to do, 1 the gate failed, 2 usage or \
 configuration error, 3 a workflow errored, 75 key pool exhausted (run again later), \
 130 interrupted (run again to resume).\n\nTry it offline: parwf demo"

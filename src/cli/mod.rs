@@ -143,6 +143,17 @@ fn verbosity_filter(quiet: bool, verbose: u8) -> &'static str {
 }
 
 fn dispatch(cli: Cli) -> Result<i32, Error> {
+    // Run options belong to the run: with a command they would be silently ignored. (clap's
+    // args_conflicts_with_subcommands would say so itself, but it also takes global flags
+    // such as `-q status` or `-C DIR status` as run arguments, and `status` as a path.)
+    if cli.command.is_some()
+        && format!("{:?}", cli.run) != format!("{:?}", args::RunArgs::default())
+    {
+        return Err(Error::usage(
+            "run options (--since, --all, --format, PATHS…) cannot be used with a command",
+            "put them after `run` (parwf run --since main), or after the command when it has them (parwf status --format json)",
+        ));
+    }
     let cwd = match &cli.dir {
         Some(d) => d.clone(),
         None => {

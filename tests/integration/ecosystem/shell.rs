@@ -413,3 +413,27 @@ fn version_names_the_commit_it_was_built_from() {
         _ => assert!(line.contains("commit unknown"), "{line}"),
     }
 }
+
+#[test]
+fn global_flags_work_before_a_command_and_run_options_do_not() {
+    let repo = repo_with_branch(&[("docs/lld/LLD-001-good.md", GOOD_LLD)]);
+    let sub = repo.path().join("docs");
+    for args in [
+        vec!["-q", "status"],
+        vec!["--color", "never", "status"],
+        vec!["-v", "status"],
+        vec!["status", "-q"],
+    ] {
+        let out = repo.parwf(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    let out = repo.parwf_in(&sub, &["-C", "..", "status", "--format", "json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = repo.parwf(&["--since", "main", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot be used with a command"),
+        "{}",
+        stderr(&out)
+    );
+}
