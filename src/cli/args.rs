@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{ProviderKind, WriteMode};
 use crate::model::WorkflowKind;
@@ -15,8 +15,7 @@ use crate::model::WorkflowKind;
 #[command(
     name = "parwf",
     bin_name = "parwf",
-    version,
-    args_conflicts_with_subcommands = true,
+    version = env!("PARWF_VERSION"),
     after_help = "Exit codes: 0 all approved or nothing to do, 1 the gate failed, 2 usage or \
 configuration error, 3 a workflow errored, 75 key pool exhausted (run again later), \
 130 interrupted (run again to resume).\n\nTry it offline: parwf demo"
@@ -25,6 +24,19 @@ pub struct Cli {
     /// Run as if parwf was started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+
+    /// Colours: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces them),
+    /// always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Less on stderr: no progress lines, only warnings, errors and the results.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More diagnostics on stderr: -v info, -vv debug, -vvv trace (PARWF_LOG, when set, wins).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -58,13 +70,26 @@ pub enum Command {
     Hook(HookCommand),
     /// Install the pre-push hook where git looks for it, chaining an existing one.
     InstallHook(InstallHookArgs),
-    /// Write the man pages (parwf.1, git-parwf.1) into DIR, e.g. ~/.local/share/man/man1, so
-    /// that `git parwf --help` finds one.
+    /// Print the man page, or install it where `man git-parwf` and `git parwf --help` find it.
     Man(ManArgs),
+    /// Write a commented .parwf.toml for this repository, with globs for the document folders
+    /// found in it.
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(CompletionsArgs),
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ColorArg {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// Which documents to review and how.
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Args, Default, Clone, PartialEq, Eq)]
 pub struct RunArgs {
     /// Documents changed in merge-base(REV, HEAD)..HEAD.
     #[arg(long, value_name = "REV", conflicts_with = "all")]
@@ -168,6 +193,10 @@ pub enum Format {
     Github,
     /// A PR comment body.
     Markdown,
+    /// JUnit XML: one test case per document (GitLab's merge request test report).
+    Junit,
+    /// SARIF 2.1.0: one result per blocking finding (code scanning).
+    Sarif,
 }
 
 /// `--write` values.
@@ -248,6 +277,9 @@ pub struct VerdictArgs {
 pub enum HookCommand {
     /// Check (or review) the documents a push changes; reads git's pre-push lines on stdin.
     PrePush(PrePushArgs),
+    /// The same gate for hook managers that pass the push in PRE_COMMIT_* variables instead
+    /// of stdin (the pre-commit framework; see .pre-commit-hooks.yaml).
+    PrePushEnv,
 }
 
 /// `parwf hook pre-push`.
@@ -286,6 +318,46 @@ pub enum ConfigCommand {
 /// `parwf man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Directory to write the pages into.
-    pub dir: PathBuf,
+    /// Write parwf.1 and git-parwf.1 into DIR (with no DIR and no --install: print parwf.1).
+    #[arg(id = "folder", value_name = "DIR", conflicts_with = "install")]
+    pub folder: Option<PathBuf>,
+    /// Install parwf.1 and git-parwf.1 beside the binary, in <bin>/../share/man/man1, where
+    /// man looks for the pages of commands on PATH (e.g. ~/.cargo/share/man/man1).
+    #[arg(long)]
+    pub install: bool,
+}
+
+/// `parwf init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Fill in [provider] for this reviewer (otherwise it is left commented).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub provider: Option<InitProvider>,
+}
+
+/// `parwf init --provider` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum InitProvider {
+    Openai,
+    Anthropic,
+    Gemini,
+    Command,
+    Sim,
+}
+
+/// `parwf completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// Shells with completion scripts.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }

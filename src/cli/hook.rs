@@ -13,24 +13,26 @@ use crate::report::progress::Mode;
 use crate::run::hook::{self, HookDecision, Refusal};
 use crate::workspace::Workspace;
 
-/// Runs the hook.
+/// Runs the hook on git's pre-push lines (`input`: stdin, or lines a hook manager's variables
+/// describe); the exit status is what git sees (non-zero refuses the push).
 pub fn pre_push(
     args: &PrePushArgs,
     cwd: &Path,
     env: &Env,
     inputs: impl FnOnce(&Workspace) -> ConfigInputs,
     mode: Mode,
+    mut input: impl std::io::BufRead,
 ) -> Result<Exit, Error> {
     if env.raw("PARWF_SKIP") == Some("1") {
         // Read git's input to the end even when skipping, so git never meets a closed pipe;
         // whatever it is, it is not kept.
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        let _ = std::io::copy(&mut input, &mut std::io::sink());
         eprintln!("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
         return Ok(Exit::Ok);
     }
     // Input that is not git's stops the reading at its first bad line: git does not mind a
     // hook that leaves input unread, and a stream of garbage must not fill memory.
-    let updates = read_input(std::io::stdin().lock()).map_err(|e| match e {
+    let updates = read_input(input).map_err(|e| match e {
         InputError::Line(msg) => Error::usage(
             msg,
             "parwf hook pre-push reads the lines git gives a pre-push hook",

@@ -3,9 +3,12 @@
 pub mod args;
 mod bench;
 mod bench_ratelimit;
+mod completions;
 mod config_cmd;
 mod demo;
 mod hook;
+mod hook_env;
+mod init;
 pub mod install_hook;
 mod man;
 pub mod run;
@@ -21,9 +24,10 @@ use crate::config::ConfigInputs;
 pub use crate::env::Env;
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::report::color::{self, Choice};
 use crate::report::progress::Mode;
 use crate::workspace::Workspace;
-use args::{Cli, Command, ConfigCommand, HookCommand};
+use args::{Cli, ColorArg, Command, ConfigCommand, HookCommand};
 
 /// The process entry point shared by `parwf` and `git-parwf`; returns the exit status.
 pub fn main() -> i32 {
@@ -36,7 +40,17 @@ pub fn main() -> i32 {
                 .map(|s| s.to_string_lossy().starts_with("git-parwf"))
         })
         .unwrap_or(false);
-    let command = Cli::command().bin_name(if as_git { "git parwf" } else { "parwf" });
+    // clap prints help and usage errors before --color is parsed: take it from argv first.
+    let choice = color_flag(std::env::args_os().skip(1));
+    let clap_color = match choice {
+        Choice::Always => clap::ColorChoice::Always,
+        Choice::Never => clap::ColorChoice::Never,
+        // clap's auto follows the same NO_COLOR / CLICOLOR_FORCE rules as ours.
+        Choice::Auto => clap::ColorChoice::Auto,
+    };
+    let command = Cli::command()
+        .bin_name(if as_git { "git parwf" } else { "parwf" })
+        .color(clap_color);
     let parsed = command
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
@@ -53,7 +67,17 @@ pub fn main() -> i32 {
         }
     };
     let env = Env::from_process();
-    init_tracing(&env);
+    let choice = match cli.color {
+        ColorArg::Auto => Choice::Auto,
+        ColorArg::Always => Choice::Always,
+        ColorArg::Never => Choice::Never,
+    };
+    let var = |k: &str| env.raw(k).map(String::from);
+    color::set(
+        color::decide(choice, std::io::stdout().is_terminal(), var),
+        color::decide(choice, std::io::stderr().is_terminal(), var),
+    );
+    init_tracing(&env, cli.quiet, cli.verbose);
     // Objects come from the repo's own store, as with git itself: re-hashing every object
     // on read (libgit2's default) doubles the cost of discovery on big histories.
     git2::opts::strict_hash_verification(false);
@@ -66,30 +90,79 @@ pub fn main() -> i32 {
     match dispatch(cli, &env) {
         Ok(exit) => exit.code(),
         Err(e) => {
-            eprintln!("error: {e}");
+            let on = color::stderr();
+            eprintln!("{} {e}", color::paint(on, "1;31", "error:"));
             if let Some(h) = e.hint() {
-                eprintln!("  hint: {h}");
+                eprintln!("  {} {h}", color::paint(on, "36", "hint:"));
             }
             e.exit().code()
         }
     }
 }
 
-fn init_tracing(env: &Env) {
-    if let Some(filter) = env.var("PARWF_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
-            .try_init();
+/// The last `--color WHEN` / `--color=WHEN` before `--`; auto when absent or not a value
+/// (clap then reports the bad value itself).
+fn color_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Choice {
+    let mut choice = Choice::Auto;
+    let mut args = args.map(|a| a.to_string_lossy().into_owned());
+    while let Some(a) = args.next() {
+        let value = match a.as_str() {
+            "--" => break,
+            "--color" => args.next(),
+            _ => a.strip_prefix("--color=").map(str::to_string),
+        };
+        choice = match value.as_deref() {
+            Some("always") => Choice::Always,
+            Some("never") => Choice::Never,
+            Some(_) => Choice::Auto,
+            None => continue,
+        };
+    }
+    choice
+}
+
+/// Diagnostics on stderr: PARWF_LOG (a tracing filter) when set, else from -q/-v.
+fn init_tracing(env: &Env, quiet: bool, verbose: u8) {
+    let filter = env
+        .var("PARWF_LOG")
+        .filter(|f| !f.trim().is_empty())
+        .unwrap_or_else(|| verbosity_filter(quiet, verbose).to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The tracing filter for -q / -v / -vv / -vvv; other crates stay at warn until -vvv.
+fn verbosity_filter(quiet: bool, verbose: u8) -> &'static str {
+    match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,parwf=info",
+        (false, 2) => "warn,parwf=debug",
+        _ => "trace",
     }
 }
 
 fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
+    // Run options belong to the run: with a command they would be silently ignored. (clap's
+    // args_conflicts_with_subcommands would say so itself, but it also takes global flags
+    // such as `-q status` or `-C DIR status` as run arguments, and `status` as a path.)
+    if cli.command.is_some() && cli.run != args::RunArgs::default() {
+        return Err(Error::usage(
+            "run options (--since, --all, --format, PATHS…) cannot be used with a command",
+            "put them after `run` (parwf run --since main), or after the command when it has them (parwf status --format json)",
+        ));
+    }
     let cwd: PathBuf = match &cli.dir {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| Error::file("read", ".", e))?,
     };
-    let mode = Mode::detect(std::io::stderr().is_terminal(), env.is_ci());
+    let mode = if cli.quiet {
+        Mode::Quiet
+    } else {
+        Mode::detect(std::io::stderr().is_terminal(), env.is_ci())
+    };
     let workspace = || Workspace::discover(&cwd);
     let inputs =
         |ws: Option<&Workspace>| ConfigInputs::usual(env, ws.and_then(|w| w.workdir().ok()));
@@ -109,9 +182,19 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
             let ws = workspace().ok();
             config_cmd::show(inputs(ws.as_ref()))
         }
-        Some(Command::Hook(HookCommand::PrePush(args))) => {
-            hook::pre_push(&args, &cwd, env, |ws| inputs(Some(ws)), mode)
+        Some(Command::Hook(HookCommand::PrePush(args))) => hook::pre_push(
+            &args,
+            &cwd,
+            env,
+            |ws| inputs(Some(ws)),
+            mode,
+            std::io::stdin().lock(),
+        ),
+        Some(Command::Hook(HookCommand::PrePushEnv)) => {
+            hook_env::pre_push_env(&cwd, env, |ws| inputs(Some(ws)), mode)
         }
+        Some(Command::Init(args)) => init::init(&args, &workspace()?),
+        Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
         Some(Command::Man(args)) => man::man(&args),
         Some(Command::Status(args)) => state::status(&args, &workspace()?),

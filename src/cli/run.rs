@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::progress::Mode;
 use crate::report::summary::{RunFigures, Summary};
-use crate::report::{github, listing, markdown};
+use crate::report::{github, junit, listing, markdown, sarif};
 use crate::run::{self, Plan, RunOptions, RunOutcome};
 use crate::workspace::Workspace;
 use crate::writeback::Identity;
@@ -104,6 +104,8 @@ fn print_summary(summary: &Summary, format: Format, step_summary: Option<&Path>)
         Format::Human => print!("{}", summary.to_human()),
         Format::Json => println!("{}", summary.to_json()),
         Format::Markdown => print!("{}", markdown::body(summary)),
+        Format::Junit => print!("{}", junit::report(summary)),
+        Format::Sarif => print!("{}", sarif::report(summary)),
         Format::Github => {
             print!("{}", github::annotations(summary));
             if let Some(path) = step_summary {

@@ -55,7 +55,7 @@ impl ConfigError {
                     .into(),
             ),
             ConfigError::Internal(_) => None,
-            _ => Some("see `parwf config show` and .parwf.toml.example for every key and its type".into()),
+            _ => Some("`parwf config show` lists every key in effect; `parwf init` writes a commented .parwf.toml (in a repo without one)".into()),
         }
     }
 }

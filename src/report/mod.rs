@@ -1,8 +1,11 @@
 //! Everything the user sees: live progress on stderr, results on stdout.
 
+pub mod color;
 pub mod github;
+pub mod junit;
 pub mod listing;
 pub mod markdown;
 pub mod progress;
+pub mod sarif;
 pub mod summary;
 pub mod table;

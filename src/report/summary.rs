@@ -132,7 +132,14 @@ impl Summary {
                 row
             })
             .collect();
-        out.push_str(&table::render(&cols, &rows));
+        // The verdict column in its colour (when stdout has colours).
+        out.push_str(&table::render_painted(&cols, &rows, |col, text, padded| {
+            if col == 2 {
+                super::color::verdict(&padded, text)
+            } else {
+                padded
+            }
+        }));
         let count = |v: Verdict| self.items.iter().filter(|i| i.verdict == Some(v)).count();
         let failed = self
             .items

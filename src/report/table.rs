@@ -42,6 +42,16 @@ impl Row {
 
 /// The table, header first, every line ending in a newline.
 pub fn render(cols: &[Col], rows: &[Row]) -> String {
+    render_painted(cols, rows, |_, _, padded| padded)
+}
+
+/// The table with each body cell passed through `paint(column, text, padded text)` after it is
+/// padded, so colour codes never count towards a column's width.
+pub fn render_painted(
+    cols: &[Col],
+    rows: &[Row],
+    paint: impl Fn(usize, &str, String) -> String,
+) -> String {
     let width = |i: usize, c: &Col| {
         rows.iter()
             .filter_map(|r| r.cells.get(i))
@@ -51,27 +61,28 @@ pub fn render(cols: &[Col], rows: &[Row]) -> String {
             .unwrap_or(0)
     };
     let widths: Vec<usize> = cols.iter().enumerate().map(|(i, c)| width(i, c)).collect();
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
+    let line = |cells: &mut dyn Iterator<Item = &str>, body: bool| {
         let mut out = String::new();
         for (i, (cell, col)) in cells.zip(cols).enumerate() {
             if i > 0 {
                 out.push_str("  ");
             }
             let w = widths[i];
-            if i + 1 == cols.len() {
-                out.push_str(cell);
+            let padded = if i + 1 == cols.len() {
+                cell.to_string()
             } else if col.right {
-                out.push_str(&format!("{cell:>w$}"));
+                format!("{cell:>w$}")
             } else {
-                out.push_str(&format!("{cell:w$}"));
-            }
+                format!("{cell:w$}")
+            };
+            out.push_str(&if body { paint(i, cell, padded) } else { padded });
         }
         out.push('\n');
         out
     };
-    let mut out = line(&mut cols.iter().map(|c| c.name));
+    let mut out = line(&mut cols.iter().map(|c| c.name), false);
     for r in rows {
-        out.push_str(&line(&mut r.cells.iter().map(String::as_str)));
+        out.push_str(&line(&mut r.cells.iter().map(String::as_str), true));
         if let Some(note) = &r.note {
             out.push_str(&format!("{:w$}  {note}\n", "", w = widths[0]));
         }

@@ -74,7 +74,7 @@ fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, SetupError> {
     let Some(kind) = p.kind else {
         return Err(SetupError::config(
             "no provider configured",
-            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command), or pass --provider sim to try the offline simulator",
+            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command; `parwf init --provider openai` writes one), or pass --provider sim to try the offline simulator",
         ));
     };
     match kind {
