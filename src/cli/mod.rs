@@ -1,8 +1,6 @@
 //! The command line: parse once, run the command, map errors to exit codes with a hint.
 
 pub mod args;
-mod bench;
-mod bench_ratelimit;
 mod config_cmd;
 mod demo;
 mod hook;
@@ -97,7 +95,6 @@ fn dispatch(cli: Cli) -> Result<i32, Error> {
         None => run::run(&cli.run, &cwd, process_inputs(&cwd), mode),
         Some(Command::Run(args)) => run::run(&args, &cwd, process_inputs(&cwd), mode),
         Some(Command::Demo(args)) => demo::demo(&args, mode),
-        Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
         Some(Command::Config(ConfigCommand::Show)) => config_cmd::show(process_inputs(&cwd)),
         Some(Command::Hook(HookCommand::PrePush(args))) => {

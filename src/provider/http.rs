@@ -218,7 +218,7 @@ pub fn unexpected(api: &str, v: &Value) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::local_server::{HttpResponse, LocalServer};
+    use parwf_testkit::http::{HttpResponse, LocalServer};
 
     fn http(api: Api, base_url: String, timeout_ms: u64) -> Http {
         Http::new(

@@ -4,7 +4,6 @@ pub mod anthropic;
 pub mod command;
 pub mod gemini;
 pub mod http;
-pub mod local_server;
 pub mod openai;
 pub mod ratelimit;
 pub mod setup;

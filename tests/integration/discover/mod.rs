@@ -1,7 +1,7 @@
 //! Discovery against real repositories: ranges, renames, worktrees, upstreams, IDs, errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use parwf::discover::{

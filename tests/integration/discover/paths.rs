@@ -1,5 +1,7 @@
 //! Selections by path and glob: --all, explicit paths, workflow filters, and timing.
 
+use parwf_testkit::history::FastImport;
+
 use super::*;
 
 #[test]
@@ -156,67 +158,31 @@ fn workflow_filter_applies_to_ranges() {
     assert_eq!(paths(&run(&opts)), ["docs/lld/LLD-2.md"]);
 }
 
-/// Builds `main` with `docs` documents and `feature` with `commits` commits on top, each
-/// editing one document, through `git fast-import` (seconds instead of minutes).
+/// Builds `main` with `docs` documents (and as many code files) and `feature` with `commits`
+/// commits on top, each editing one document, through `git fast-import` (seconds instead of
+/// minutes).
 fn big_history(repo: &Repo, docs: usize, commits: usize) {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let mut mark = 0;
-    let mut commit =
-        |s: &mut String, branch: &str, msg: &str, body: &str, parent: Option<usize>| {
-            mark += 1;
-            let _ = write!(
-                s,
-                "commit refs/heads/{branch}\nmark :{mark}\n\
-             committer Test <test@example.com> 1767225600 +0000\n\
-             data {}\n{msg}\n",
-                msg.len()
-            );
-            if let Some(p) = parent {
-                let _ = writeln!(s, "from :{p}");
-            }
-            s.push_str(body);
-            s.push('\n');
-            mark
-        };
-    let mut base = String::new();
+    const WHEN: i64 = 1_767_225_600;
+    let mut s = FastImport::new("Test <test@example.com>");
+    let mut base = Vec::new();
     for i in 0..docs {
-        let text = format!("# LLD {i}\n");
-        let _ = write!(
-            base,
-            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
-            i / 100,
-            text.len()
-        );
-        let code = format!("// {i}\n");
-        let _ = write!(
-            base,
-            "M 100644 inline src/m{:03}/f{i}.rs\ndata {}\n{code}\n",
-            i / 100,
-            code.len()
-        );
+        base.push((
+            format!("docs/lld/d{:03}/LLD-{i}.md", i / 100),
+            format!("# LLD {i}\n"),
+        ));
+        base.push((format!("src/m{:03}/f{i}.rs", i / 100), format!("// {i}\n")));
     }
-    let root = commit(&mut s, "main", "base", &base, None);
-    let mut parent = root;
+    let mut parent = s.commit("main", WHEN, "base", None, &base);
     for c in 0..commits {
         let i = c % docs;
-        let text = format!("# LLD {i}\nrevision {c}\n");
-        let body = format!(
-            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
-            i / 100,
-            text.len()
-        );
-        parent = commit(&mut s, "feature", &format!("c{c}"), &body, Some(parent));
+        let edit = [(
+            format!("docs/lld/d{:03}/LLD-{i}.md", i / 100),
+            format!("# LLD {i}\nrevision {c}\n"),
+        )];
+        parent = s.commit("feature", WHEN, &format!("c{c}"), Some(parent), &edit);
     }
-    let mut cmd = Command::new("git");
-    cmd.args(["fast-import", "--quiet"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped());
-    hermetic_env(&mut cmd, &repo.home());
-    let mut child = cmd.spawn().unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    s.import(repo.path(), |cmd| hermetic_env(cmd, &repo.home()))
+        .expect("git fast-import");
     repo.git(&["checkout", "-q", "-f", "feature"]);
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use parwf::discover::WorkflowKind;
-use parwf::provider::local_server::{HttpRequest, HttpResponse, LocalServer};
 use parwf::provider::sim;
+use parwf_testkit::http::{HttpRequest, HttpResponse, LocalServer};
 use serde_json::json;
 
 use crate::support::{stderr, stdout, Repo};

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parwf::provider::local_server::HttpResponse;
 use parwf::provider::ratelimit::civil_from_days;
+use parwf_testkit::http::HttpResponse;
 
 use super::fake::{self, all_done, cooling_line, json, review, run, seconds_in, Api, Fake};
 use crate::support::stderr;

@@ -1,7 +1,7 @@
 //! The key pool through the real binary: bad keys left behind, daily quotas remembered across
 //! runs, pausing instead of failing, exit 75, every key invalid, pacing.
 
-use parwf::provider::local_server::HttpResponse;
+use parwf_testkit::http::HttpResponse;
 
 use super::fake::{self, all_done, cooling_line, json, review, run, seconds_in, Api, Fake};
 use crate::support::stderr;

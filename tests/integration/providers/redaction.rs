@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use parwf::coordinator::secret::Secret;
-use parwf::provider::local_server::HttpResponse;
+use parwf_testkit::http::HttpResponse;
 
 use super::fake::{self, json, review, run, Api, Fake, KEYS};
 use crate::support::{stderr, stdout};

@@ -1,5 +1,5 @@
-//! A minimal HTTP/1.1 server on 127.0.0.1 for `parwf bench` and the tests: real sockets and
-//! real responses (status, headers, body), a handler deciding each answer. Not for production.
+//! A minimal HTTP/1.1 server on 127.0.0.1 for the tests and benchmarks: real sockets and
+//! real responses (status, headers, body), a handler deciding each answer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
-//! `parwf bench --only ratelimit`: 60 reviews at --parallel 6 through the `openai` provider
-//! against a local server that emulates 3 keys, each allowing 10 requests per fixed 10 s
-//! window (429 with `Retry-After` beyond that). Run twice: with OpenAI's
-//! `x-ratelimit-remaining/reset-requests` headers on every answer, and with `Retry-After` only.
+//! (f) Rate limits: 60 reviews at `--parallel 6` through the `openai` provider against a local
+//! server that emulates 3 keys, each allowing 10 requests per fixed 10 s window (429 with
+//! `Retry-After` beyond that). Run twice: with OpenAI's `x-ratelimit-remaining/reset-requests`
+//! headers on every answer, and with `Retry-After` only. One size: `--quick` changes nothing.
 //!
 //! A fixed window's quota is available in full from its start, so the quota's rate is measured
 //! over the windows the run touched: achieved = reviews served / (windows × 3 keys × 10).
@@ -10,13 +10,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::args::RunArgs;
-use super::bench::{docs_repo, io, run_summary};
-use super::run::RunPlan;
-use crate::config::ConfigInputs;
-use crate::error::Error;
-use crate::provider::local_server::{HttpResponse, LocalServer};
-use crate::report::summary::ItemState;
+use parwf_testkit::http::{HttpResponse, LocalServer};
+
+mod common;
+
+use common::Error;
 
 const KEYS: usize = 3;
 const PER_WINDOW: u32 = 10;
@@ -81,70 +79,48 @@ fn answer(quota: &Mutex<Quota>, auth: Option<&str>, headers: bool) -> HttpRespon
     resp
 }
 
-fn plan(dir: &std::path::Path, url: &str) -> Result<RunPlan, Error> {
-    let args = RunArgs {
-        since: Some("main".into()),
-        parallel: Some(PARALLEL),
-        ..RunArgs::default()
-    };
-    let s = |k: &str, v: &str| {
-        (
-            k.to_string(),
-            toml::Value::String(v.into()),
-            "bench".to_string(),
-        )
-    };
-    let keys = (1..=KEYS)
-        .map(|i| toml::Value::String(format!("cmd:echo bench-key-{i}")))
-        .collect();
-    let inputs = ConfigInputs {
-        flags: vec![
-            s("provider.kind", "openai"),
-            s("provider.model", "bench"),
-            s("provider.base_url", &format!("{url}/v1")),
-            (
-                "provider.keys".into(),
-                toml::Value::Array(keys),
-                "bench".into(),
-            ),
-            (
-                "provider.max_wait_s".into(),
-                toml::Value::Integer(120),
-                "bench".into(),
-            ),
-        ],
-        ..ConfigInputs::default()
-    };
-    RunPlan::new(&args, dir, inputs)
-}
-
-/// Runs both variants and prints their figures.
-pub fn ratelimit() -> Result<(), Error> {
-    println!(
-        "(f) rate limits: {REVIEWS} reviews at --parallel {PARALLEL} through the openai provider; local server: {KEYS} keys × {PER_WINDOW} requests per {}s window, {} ms per answer",
-        WINDOW.as_secs(),
-        LATENCY.as_millis()
-    );
-    for (name, headers) in [
-        ("x-ratelimit-* headers + Retry-After", true),
-        ("Retry-After only", false),
-    ] {
-        variant(name, headers)?;
-    }
-    Ok(())
+fn main() -> std::process::ExitCode {
+    common::main(|_quick| {
+        println!(
+            "(f) rate limits: {REVIEWS} reviews at --parallel {PARALLEL} through the openai provider; local server: {KEYS} keys × {PER_WINDOW} requests per {}s window, {} ms per answer",
+            WINDOW.as_secs(),
+            LATENCY.as_millis()
+        );
+        for (name, headers) in [
+            ("x-ratelimit-* headers + Retry-After", true),
+            ("Retry-After only", false),
+        ] {
+            variant(name, headers)?;
+        }
+        Ok(())
+    })
 }
 
 fn variant(name: &str, headers: bool) -> Result<(), Error> {
-    let repo = docs_repo(REVIEWS)?;
+    let repo = common::docs_repo(REVIEWS)?;
     let quota = Arc::new(Mutex::new(Quota {
         start: Instant::now(),
         admitted: HashMap::new(),
         log: Vec::new(),
     }));
     let q = quota.clone();
-    let server = LocalServer::start(move |req| answer(&q, req.header("authorization"), headers))
-        .map_err(io)?;
-    let summary = run_summary(&plan(repo.path(), &server.url())?)?;
+    let server = LocalServer::start(move |req| answer(&q, req.header("authorization"), headers))?;
+    let s = |v: &str| toml::Value::String(v.into());
+    let keys = (1..=KEYS)
+        .map(|i| s(&format!("cmd:echo bench-key-{i}")))
+        .collect();
+    let summary = common::review(
+        repo.path(),
+        PARALLEL,
+        None,
+        vec![
+            ("provider.kind", s("openai")),
+            ("provider.model", s("bench")),
+            ("provider.base_url", s(&format!("{}/v1", server.url()))),
+            ("provider.keys", toml::Value::Array(keys)),
+            ("provider.max_wait_s", toml::Value::Integer(120)),
+        ],
+    )?;
     drop(server);
     let q = quota.lock().unwrap_or_else(|p| p.into_inner());
     let served: Vec<&Entry> = q.log.iter().filter(|e| e.2 == 200).collect();
@@ -171,11 +147,7 @@ fn variant(name: &str, headers: bool) -> Result<(), Error> {
         })
         .max()
         .unwrap_or_default();
-    let failed = summary
-        .items
-        .iter()
-        .filter(|i| i.state != ItemState::Done)
-        .count();
+    let failed = common::failed_items(&summary);
     println!(
         "    {name}: {} reviews served in {windows} window(s) of {} = {pct:.1}% of the quota's rate (target ≥ 95%); max 429s per key per window {max_429} (target ≤ 1); failed items {failed} (target 0)",
         served.len(),
