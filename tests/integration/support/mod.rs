@@ -37,7 +37,10 @@ pub fn hermetic_env(cmd: &mut Command, home: &Path) {
         .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
         .env("CI", "true")
-        .env_remove("NO_COLOR");
+        .env_remove("NO_COLOR")
+        // Help text is wrapped to COLUMNS when set: the default width keeps snapshots stable.
+        .env_remove("COLUMNS")
+        .env_remove("LINES");
 }
 
 impl Repo {
