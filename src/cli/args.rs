@@ -52,8 +52,6 @@ pub enum Command {
     Run(RunArgs),
     /// Make a temporary repo from the built-in fixtures and run the whole job on the offline sim provider.
     Demo(DemoArgs),
-    /// Print benchmark figures: parallel speed-up and efficiency on the sim provider, discovery speed, quota use under rate limits.
-    Bench(BenchArgs),
     /// Parse one review text and print its verdict, findings and form as JSON.
     Verdict(VerdictArgs),
     /// Inspect the configuration.
@@ -252,17 +250,6 @@ pub struct DemoArgs {
     /// Simulated mean latency per LLM call, in milliseconds.
     #[arg(long, default_value_t = 800, value_name = "MS")]
     pub latency_ms: u64,
-}
-
-/// `parwf bench`.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Smaller sizes (for a quick look; figures are less stable).
-    #[arg(long)]
-    pub quick: bool,
-    /// Only run these parts: speedup, efficiency, discovery, scale, hook, ratelimit.
-    #[arg(long, value_delimiter = ',')]
-    pub only: Vec<String>,
 }
 
 /// `parwf verdict`.

@@ -1,8 +1,6 @@
 //! The command line: parse once, run the command, map errors to exit codes with a hint.
 
 pub mod args;
-mod bench;
-mod bench_ratelimit;
 mod completions;
 mod config_cmd;
 mod demo;
@@ -176,7 +174,6 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
             run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode)
         }
         Some(Command::Demo(args)) => demo::demo(&args, mode),
-        Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
         Some(Command::Config(ConfigCommand::Show)) => {
             let ws = workspace().ok();

@@ -172,7 +172,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::local_server::{HttpResponse, LocalServer};
+    use parwf_testkit::http::{HttpResponse, LocalServer};
 
     fn http(api: Api, base_url: String, timeout_ms: u64) -> Http {
         Http::new(

@@ -5,7 +5,6 @@ pub mod command;
 pub mod gemini;
 pub mod http;
 pub mod keyref;
-pub mod local_server;
 pub mod openai;
 pub mod ratelimit;
 pub mod secret;

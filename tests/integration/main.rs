@@ -1,16 +1,18 @@
-//! The one integration test binary: real git repos in tempdirs, the real `parwf` binary.
+//! The one integration test binary: real git repos in tempdirs, the real `parwf` binary, local
+//! servers on 127.0.0.1. One module per command or concern; what they share is in `support`.
 
 mod support;
 
-mod cli;
-mod crash;
+mod config;
+mod demo;
 mod discover;
 mod ecosystem;
-mod hardening;
+mod help;
 mod hook;
-mod hostile;
-mod props;
+mod install_hook;
 mod providers;
 mod resume;
 mod run;
+mod state;
+mod verdict;
 mod writeback;

@@ -1,42 +1,18 @@
-//! Results written back into git: verdict notes, the cache, `--write commit|none`, the
-//! partition, and the PR formats.
+//! Results written back into git: verdict notes, the cache they make, `--write commit|none`.
 
-use crate::hook::{git_out, GOOD_LLD, REVISE_LLD, SIM};
-use crate::support::{stderr, stdout, Repo};
-
-const GOOD_ISSUE: &str =
-    "# Idea\n\n## Problem\nP.\n\n## Scope\nS.\n\n## Acceptance Criteria\nA.\n\n## Risks\nR.\n";
-const BLOCKED_LLD: &str = "# Auth\n\n## Context\nWhy.\n\n## Design\nKeep the API token in plaintext in the config.\n\n## Test Plan\nT.\n\n## Risks\nR.\n";
-const DISCUSS_ISSUE: &str = "# Idea\n\n## Problem\nP.\n\n## Scope\nS.\n\n## Acceptance Criteria\nA.\n\n## Risks\nR.\n\n## Open Questions\n- [ ] Which region first?\n";
+use crate::support::docs::{with, GOOD_ISSUE, GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::exit::{self, assert_exit};
+use crate::support::push::git_out;
+use crate::support::snap::redact;
+use crate::support::{count, json, repo_with_branch, states, stderr, stdout, Repo};
 
 /// README on main; `docs` committed on branch `feature` (checked out).
 fn repo_with(docs: &[(&str, &str)]) -> Repo {
-    crate::support::repo_with_branch(docs)
+    repo_with_branch(docs)
 }
 
 fn run(repo: &Repo, args: &[&str]) -> std::process::Output {
     repo.parwf_in(repo.path(), args, SIM)
-}
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", stdout(out), stderr(out)))
-}
-
-fn states(v: &serde_json::Value) -> Vec<String> {
-    v["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["state"].as_str().unwrap_or("?").to_string())
-        .collect()
-}
-
-fn count(repo: &Repo, rev: &str) -> usize {
-    repo.git(&["rev-list", "--count", rev])
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 #[test]
@@ -47,7 +23,7 @@ fn one_notes_commit_per_run_with_the_documented_header() {
         ("docs/issues/ISSUE-7-idea.md", GOOD_ISSUE),
     ]);
     let out = run(&repo, &["--since", "main"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     assert!(
         stderr(&out).contains("wrote 3 verdict notes to refs/notes/parwf"),
         "{}",
@@ -82,21 +58,13 @@ fn cached_verdicts_are_skipped_shown_and_still_gate() {
         ("docs/lld/LLD-1-a.md", REVISE_LLD),
         ("docs/lld/LLD-2-b.md", GOOD_LLD),
     ]);
-    assert_eq!(run(&repo, &["--since", "main"]).status.code(), Some(1));
+    assert_exit(&run(&repo, &["--since", "main"]), exit::GATE_FAILED);
     let dry = run(&repo, &["--since", "main", "--dry-run"]);
-    let text = stdout(&dry);
-    assert!(
-        text.contains("cached") && !text.contains("pending"),
-        "{text}"
-    );
-    assert!(
-        text.contains("0 document(s) would be reviewed, 2 cached"),
-        "{text}"
-    );
+    insta::assert_snapshot!("cached_listing", stdout(&dry));
 
     let out = run(&repo, &["--since", "main", "--format", "json"]);
     // A cached REVISE still fails the gate.
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     let v = json(&out);
     assert_eq!(states(&v), ["cached", "cached"]);
     assert_eq!(v["items"][0]["verdict"], "REVISE");
@@ -120,7 +88,7 @@ fn cached_verdicts_are_skipped_shown_and_still_gate() {
     let out = repo.parwf_in(
         repo.path(),
         &["--since", "main", "--dry-run"],
-        &[SIM, &[("PARWF_PROVIDER__MODEL", "bigger")]].concat(),
+        &with(SIM, &[("PARWF_PROVIDER__MODEL", "bigger")]),
     );
     assert!(stdout(&out).contains("pending"), "{}", stdout(&out));
 }
@@ -130,7 +98,7 @@ fn the_cache_survives_a_rebase_and_a_cherry_pick() {
     let repo = repo_with(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
     repo.write("src/a.rs", "// a\n");
     repo.commit_all("code on the branch");
-    assert_eq!(run(&repo, &["--since", "main"]).status.code(), Some(0));
+    assert_exit(&run(&repo, &["--since", "main"]), exit::OK);
     let before = repo.git(&["rev-parse", "HEAD"]);
 
     repo.git(&["checkout", "-q", "main"]);
@@ -168,9 +136,9 @@ fn commit_mode_makes_exactly_one_commit_with_trailers() {
     let out = repo.parwf_in(
         repo.path(),
         &["--since", "main", "--revise", "--write", "commit"],
-        &[SIM, &[("PARWF_LINEAGE_DIR", "docs/reviews")]].concat(),
+        &with(SIM, &[("PARWF_LINEAGE_DIR", "docs/reviews")]),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(count(&repo, "HEAD"), before + 1);
     let message = repo.git(&["log", "-1", "--format=%B"]);
     assert!(
@@ -203,21 +171,13 @@ fn commit_mode_is_refused_on_a_detached_head_and_over_uncommitted_changes() {
     let repo = repo_with(&[("docs/lld/LLD-1-a.md", REVISE_LLD)]);
     repo.write("docs/lld/LLD-1-a.md", GOOD_LLD);
     let out = run(&repo, &["--since", "main", "--revise", "--write", "commit"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("uncommitted changes in docs/lld/LLD-1-a.md"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit(&out, exit::USAGE);
+    redact(&repo).bind(|| insta::assert_snapshot!("commit_over_changes", stderr(&out)));
     repo.git(&["checkout", "-q", "--", "."]);
     repo.git(&["checkout", "-q", "--detach"]);
     let out = run(&repo, &["--since", "main", "--revise", "--write", "commit"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("HEAD is detached"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit(&out, exit::USAGE);
+    redact(&repo).bind(|| insta::assert_snapshot!("commit_detached", stderr(&out)));
     // Refused before any review ran: nothing was written.
     let notes = git_out(
         &repo,
@@ -231,7 +191,7 @@ fn commit_mode_is_refused_on_a_detached_head_and_over_uncommitted_changes() {
 fn write_none_leaves_no_notes() {
     let repo = repo_with(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
     let out = run(&repo, &["--since", "main", "--write", "none"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let notes = git_out(
         &repo,
         &["rev-parse", "-q", "--verify", "refs/notes/parwf"],
@@ -243,7 +203,7 @@ fn write_none_leaves_no_notes() {
 #[test]
 fn notes_fanned_out_by_git_are_found_and_replaced_in_place() {
     let repo = repo_with(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
-    assert_eq!(run(&repo, &["--since", "main"]).status.code(), Some(0));
+    assert_exit(&run(&repo, &["--since", "main"]), exit::OK);
     // 300 more notes, copied by git itself: git fans the notes tree out (`ab/cdef…`).
     let blobs: String = (0..300)
         .map(|i| {
@@ -265,7 +225,7 @@ fn notes_fanned_out_by_git_are_found_and_replaced_in_place() {
     let v = json(&run(&repo, &["--since", "main", "--format", "json"]));
     assert_eq!(states(&v), ["cached"], "note in a fanout tree not found");
     let out = run(&repo, &["--since", "main", "--fresh"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let all = repo.git(&["ls-tree", "-r", "--name-only", "refs/notes/parwf"]);
     let paths: Vec<String> = all.lines().map(|l| l.replace('/', "")).collect();
     assert_eq!(paths.len(), 301);
@@ -296,125 +256,13 @@ fn pipe(repo: &Repo, args: &[&str], input: &str) -> String {
 }
 
 #[test]
-fn partitions_cover_every_item_exactly_once() {
-    let docs: Vec<(String, &str)> = (1..=12)
-        .map(|i| (format!("docs/lld/LLD-{i}-x.md"), GOOD_LLD))
-        .collect();
-    let refs: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), *t)).collect();
-    let repo = repo_with(&refs);
-    let mut seen: Vec<String> = Vec::new();
-    for m in 1..=3 {
-        let spec = format!("hash:{m}/3");
-        let out = run(
-            &repo,
-            &[
-                "--since",
-                "main",
-                "--dry-run",
-                "--format",
-                "json",
-                "--partition",
-                &spec,
-            ],
-        );
-        let v = json(&out);
-        let ids: Vec<String> = v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_string())
-            .collect();
-        assert!(ids.len() < 12, "shard {m} took everything");
-        seen.extend(ids);
-    }
-    seen.sort();
-    let mut all: Vec<String> = (1..=12).map(|i| format!("LLD-{i}")).collect();
-    all.sort();
-    assert_eq!(seen, all);
-    for bad in ["hash:0/3", "hash:4/3", "3", "hash:1/0"] {
-        let out = run(&repo, &["--since", "main", "--dry-run", "--partition", bad]);
-        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
-        assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
-    }
-}
-
-fn pr_repo() -> Repo {
-    repo_with(&[
-        ("docs/lld/LLD-1-cache.md", REVISE_LLD),
-        ("docs/lld/LLD-2-auth.md", BLOCKED_LLD),
-        ("docs/lld/LLD-3-ok.md", GOOD_LLD),
-        ("docs/issues/ISSUE-4-open.md", DISCUSS_ISSUE),
-        ("docs/issues/ISSUE-5-thin.md", "# Thin\n\n## Problem\nP.\n"),
-    ])
-}
-
-#[test]
-fn github_format_annotates_blocking_findings_and_writes_the_job_summary() {
-    let repo = pr_repo();
-    let summary = repo.path().join(".git/step-summary.md");
-    std::fs::write(&summary, "earlier step\n").unwrap();
-    let out = repo.parwf_in(
-        repo.path(),
-        &["--since", "main", "--format", "github"],
-        &[SIM, &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())]].concat(),
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    insta::assert_snapshot!("github_annotations", stdout(&out));
-    let written = std::fs::read_to_string(&summary).unwrap();
-    let appended = written.strip_prefix("earlier step\n").expect("appended");
-    insta::assert_snapshot!("github_step_summary", appended);
-
-    // A cached run says the same, marked cached.
-    let again = repo.parwf_in(repo.path(), &["--since", "main", "--format", "github"], SIM);
-    assert_eq!(again.status.code(), Some(1));
-    assert!(
-        stdout(&again).contains("LLD-1 REVISE (cached)"),
-        "{}",
-        stdout(&again)
-    );
-}
-
-#[test]
-fn markdown_format_is_a_pr_comment_body() {
-    let repo = pr_repo();
-    let out = run(&repo, &["--since", "main", "--format", "markdown"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    insta::assert_snapshot!("markdown_comment", stdout(&out));
-    let ok = repo_with(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
-    let out = run(&ok, &["--since", "main", "--format", "markdown"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        stdout(&out).starts_with("## ✅ parwf review: gate passed"),
-        "{}",
-        stdout(&out)
-    );
-}
-
-#[test]
-fn github_annotations_stop_at_fifty_and_count_the_rest() {
-    let many: String = (0..60).map(|i| format!("Step {i}: TBD\n")).collect();
-    let repo = repo_with(&[("docs/lld/LLD-1-a.md", &format!("{GOOD_LLD}\n{many}"))]);
-    let out = run(&repo, &["--since", "main", "--format", "github"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert_eq!(
-        text.lines().filter(|l| l.starts_with("::error ")).count(),
-        50
-    );
-    assert!(
-        text.contains("::warning title=parwf::10 more blocking findings not annotated"),
-        "{text}"
-    );
-}
-
-#[test]
 fn documents_with_the_same_content_share_one_note() {
     let repo = repo_with(&[
         ("docs/lld/LLD-1-a.md", GOOD_LLD),
         ("docs/lld/LLD-2-b.md", GOOD_LLD),
     ]);
     let out = run(&repo, &["--since", "main"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(
         stderr(&out).contains("wrote 1 verdict note"),
         "{}",

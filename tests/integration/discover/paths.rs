@@ -1,5 +1,7 @@
 //! Selections by path and glob: --all, explicit paths, workflow filters, and timing.
 
+use parwf_testkit::history::FastImport;
+
 use super::*;
 
 #[test]
@@ -62,7 +64,7 @@ fn bad_glob_is_a_config_error() {
     opts.globs = vec![(Lld, vec!["docs/lld/[.md".to_string()])];
     let e = run_err(&opts);
     assert!(matches!(e, DiscoverError::BadGlob { .. }), "{e:?}");
-    assert!(e.to_string().contains("docs/lld/[.md"), "{e}");
+    redact(&repo).bind(|| insta::assert_snapshot!("bad_glob", said(&e)));
 }
 
 #[test]
@@ -104,23 +106,27 @@ fn explicit_paths_outside_the_repo_or_unknown_are_refused() {
     std::fs::write(elsewhere.path().join("LLD-1.md"), "# not in the repo\n").unwrap();
     repo.write("notes/plan.md", "# which workflow?\n");
     let paths_opts = |p: PathBuf| options(repo.path(), Selection::Paths(vec![p]));
+    let mut text = String::new();
+    let mut refused = |p: PathBuf| {
+        let e = run_err(&paths_opts(p.clone()));
+        text.push_str(&format!("{}:\n{}", p.display(), said(&e)));
+        e
+    };
 
-    let e = run_err(&paths_opts(elsewhere.path().join("LLD-1.md")));
+    let e = refused(elsewhere.path().join("LLD-1.md"));
     assert!(matches!(e, DiscoverError::PathOutsideRepo { .. }), "{e:?}");
-    let e = run_err(&paths_opts("../outside.md".into()));
+    let e = refused("../outside.md".into());
     assert!(matches!(e, DiscoverError::PathNotFound(_)), "{e:?}");
-    let e = run_err(&paths_opts("docs/lld/LLD-404.md".into()));
+    let e = refused("docs/lld/LLD-404.md".into());
     assert!(matches!(e, DiscoverError::PathNotFound(_)), "{e:?}");
-    assert!(e.to_string().contains("docs/lld/LLD-404.md"));
-    let e = run_err(&paths_opts(".git/config".into()));
+    let e = refused(".git/config".into());
     assert!(matches!(e, DiscoverError::PathOutsideRepo { .. }), "{e:?}");
-    let e = run_err(&paths_opts("docs/lld".into()));
+    let e = refused("docs/lld".into());
     assert!(matches!(e, DiscoverError::NotAFile(_)), "{e:?}");
-
-    let e = run_err(&paths_opts("notes/plan.md".into()));
+    let e = refused("notes/plan.md".into());
     assert!(matches!(e, DiscoverError::UnknownWorkflow(_)), "{e:?}");
-    assert!(e.to_string().contains("notes/plan.md"));
-    assert!(hint(&e).contains("--workflow"));
+    let dirs = [(repo.path(), "[REPO]"), (elsewhere.path(), "[ELSEWHERE]")];
+    redact_dirs(&dirs).bind(|| insta::assert_snapshot!("refused_paths", text));
 
     let mut opts = paths_opts("notes/plan.md".into());
     opts.only = Some(Issue);
@@ -141,7 +147,7 @@ fn workflow_flag_decides_how_an_explicit_path_is_reviewed() {
     let d = run(&opts);
     assert_eq!(ids(&d), [("LLD-30", "docs/issues/ISSUE-30.md")]);
     assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
-    assert!(d.warnings[0].contains("issue globs"), "{:?}", d.warnings);
+    insta::assert_snapshot!("reviewed_as_lld", d.warnings[0]);
 }
 
 #[test]
@@ -156,67 +162,31 @@ fn workflow_filter_applies_to_ranges() {
     assert_eq!(paths(&run(&opts)), ["docs/lld/LLD-2.md"]);
 }
 
-/// Builds `main` with `docs` documents and `feature` with `commits` commits on top, each
-/// editing one document, through `git fast-import` (seconds instead of minutes).
+/// Builds `main` with `docs` documents (and as many code files) and `feature` with `commits`
+/// commits on top, each editing one document, through `git fast-import` (seconds instead of
+/// minutes).
 fn big_history(repo: &Repo, docs: usize, commits: usize) {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let mut mark = 0;
-    let mut commit =
-        |s: &mut String, branch: &str, msg: &str, body: &str, parent: Option<usize>| {
-            mark += 1;
-            let _ = write!(
-                s,
-                "commit refs/heads/{branch}\nmark :{mark}\n\
-             committer Test <test@example.com> 1767225600 +0000\n\
-             data {}\n{msg}\n",
-                msg.len()
-            );
-            if let Some(p) = parent {
-                let _ = writeln!(s, "from :{p}");
-            }
-            s.push_str(body);
-            s.push('\n');
-            mark
-        };
-    let mut base = String::new();
+    const WHEN: i64 = 1_767_225_600;
+    let mut s = FastImport::new("Test <test@example.com>");
+    let mut base = Vec::new();
     for i in 0..docs {
-        let text = format!("# LLD {i}\n");
-        let _ = write!(
-            base,
-            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
-            i / 100,
-            text.len()
-        );
-        let code = format!("// {i}\n");
-        let _ = write!(
-            base,
-            "M 100644 inline src/m{:03}/f{i}.rs\ndata {}\n{code}\n",
-            i / 100,
-            code.len()
-        );
+        base.push((
+            format!("docs/lld/d{:03}/LLD-{i}.md", i / 100),
+            format!("# LLD {i}\n"),
+        ));
+        base.push((format!("src/m{:03}/f{i}.rs", i / 100), format!("// {i}\n")));
     }
-    let root = commit(&mut s, "main", "base", &base, None);
-    let mut parent = root;
+    let mut parent = s.commit("main", WHEN, "base", None, &base);
     for c in 0..commits {
         let i = c % docs;
-        let text = format!("# LLD {i}\nrevision {c}\n");
-        let body = format!(
-            "M 100644 inline docs/lld/d{:03}/LLD-{i}.md\ndata {}\n{text}\n",
-            i / 100,
-            text.len()
-        );
-        parent = commit(&mut s, "feature", &format!("c{c}"), &body, Some(parent));
+        let edit = [(
+            format!("docs/lld/d{:03}/LLD-{i}.md", i / 100),
+            format!("# LLD {i}\nrevision {c}\n"),
+        )];
+        parent = s.commit("feature", WHEN, &format!("c{c}"), Some(parent), &edit);
     }
-    let mut cmd = Command::new("git");
-    cmd.args(["fast-import", "--quiet"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped());
-    hermetic_env(&mut cmd, &repo.home());
-    let mut child = cmd.spawn().unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    s.import(repo.path(), |cmd| hermetic_env(cmd, &repo.home()))
+        .expect("git fast-import");
     repo.git(&["checkout", "-q", "-f", "feature"]);
 }
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::tools;
-use crate::hook::{Pushing, GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::docs::{GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::push::Pushing;
 use crate::support::{hermetic_env, stderr, stdout};
 
 const DOC: &str = "docs/lld/LLD-042-cache.md";

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::tools;
-use crate::hook::{Pushing, GOOD_LLD, REVISE_LLD};
+use crate::support::docs::{GOOD_LLD, REVISE_LLD};
+use crate::support::push::Pushing;
 use crate::support::{hermetic_env, stderr, stdout, Repo};
 
 const DOC: &str = "docs/lld/LLD-042-cache.md";

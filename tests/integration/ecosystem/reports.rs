@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::tools;
-use crate::hook::{GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::docs::{GOOD_LLD, REVISE_LLD, SIM};
 use crate::support::{repo_with_branch, stderr, stdout, Repo};
 
 /// The sim reviewer blocks a design that keeps secrets in plaintext.

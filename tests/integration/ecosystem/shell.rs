@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::tools;
-use crate::hook::{GOOD_LLD, SIM};
+use crate::support::docs::{GOOD_LLD, SIM};
 use crate::support::{hermetic_env, repo_with_branch, stderr, stdout, Repo};
 
 fn parwf_bin() -> &'static str {

@@ -3,11 +3,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parwf::provider::local_server::HttpResponse;
 use parwf::timefmt::civil_from_days;
+use parwf_testkit::http::HttpResponse;
 
-use super::fake::{self, all_done, cooling_line, json, review, run, seconds_in, Api, Fake};
-use crate::support::stderr;
+use crate::support::api::{self, all_done, cooling_line, review, run, seconds_in, Api, Fake};
+use crate::support::docs::GOOD_LLD;
+use crate::support::exit::{self, assert_exit};
+use crate::support::{json, stderr};
 
 const OPENAI_RPM: &str = r#"{"error":{"message":"Rate limit reached for m-test in organization org-test on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#;
 
@@ -51,9 +53,9 @@ fn openai_retry_after_in_seconds_and_as_an_http_date() {
         ),
         _ => review(Api::OpenAi, c),
     });
-    let repo = fake::repo_with_llds(3);
+    let repo = api::repo_with_llds(3);
     let out = run(&repo, 1, &fake.env(3), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v = json(&out);
     all_done(&v, 3, "APPROVED");
     let err = stderr(&out);
@@ -95,9 +97,9 @@ fn openai_reset_headers_cool_until_the_exhausted_limit_resets() {
             .header("x-ratelimit-reset-tokens", "1h2m3.5s"),
         _ => review(Api::OpenAi, c),
     });
-    let repo = fake::repo_with_llds(2);
+    let repo = api::repo_with_llds(2);
     let out = run(&repo, 1, &fake.env(3), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     all_done(&json(&out), 2, "APPROVED");
     let err = stderr(&out);
     assert_eq!(seconds_in(&cooling_line(&err, "key-1")), 360.0, "{err}");
@@ -117,9 +119,9 @@ fn openai_invalid_key_and_insufficient_quota_take_keys_out_for_the_run() {
         ),
         _ => review(Api::OpenAi, c),
     });
-    let repo = fake::repo_with_llds(4);
+    let repo = api::repo_with_llds(4);
     let out = run(&repo, 2, &fake.env(3), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v = json(&out);
     all_done(&v, 4, "APPROVED");
     let err = stderr(&out);
@@ -164,9 +166,9 @@ fn anthropic_retry_after_reset_timestamps_and_overload() {
             _ => review(Api::Anthropic, c),
         }
     });
-    let repo = fake::repo_with_llds(3);
+    let repo = api::repo_with_llds(3);
     let out = run(&repo, 1, &fake.env(3), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v = json(&out);
     all_done(&v, 3, "APPROVED");
     let err = stderr(&out);
@@ -187,7 +189,7 @@ fn gemini_retry_info_and_invalid_key_in_a_400() {
     let fake = Fake::start(Api::Gemini, |c| match (c.key, c.nth) {
         (0, 1) => HttpResponse::json(
             429,
-            fake::gemini_429(
+            api::gemini_429(
                 "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
                 "45.8s",
             ),
@@ -198,9 +200,9 @@ fn gemini_retry_info_and_invalid_key_in_a_400() {
         ),
         _ => review(Api::Gemini, c),
     });
-    let repo = fake::repo_with_llds(2);
+    let repo = api::repo_with_llds(2);
     let out = run(&repo, 1, &fake.env(3), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     all_done(&json(&out), 2, "APPROVED");
     let err = stderr(&out);
     assert_eq!(seconds_in(&cooling_line(&err, "key-1")), 45.8, "{err}");
@@ -240,14 +242,14 @@ fn server_errors_are_retried_and_client_errors_fail_the_item_with_the_providers_
         }
         review(Api::OpenAi, c)
     });
-    let repo = fake::repo_with_llds(1);
+    let repo = api::repo_with_llds(1);
     repo.write(
         "docs/lld/LLD-2-long.md",
-        &format!("{}\nEXTRA-LONG\n", fake::GOOD_LLD),
+        &format!("{}\nEXTRA-LONG\n", GOOD_LLD),
     );
     repo.commit_all("long");
     let out = run(&repo, 1, &fake.env(1), &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let v = json(&out);
     assert_eq!(v["items"][0]["verdict"], "APPROVED", "{v}");
     assert_eq!(v["items"][1]["state"], "failed");
@@ -264,10 +266,10 @@ fn server_errors_are_retried_and_client_errors_fail_the_item_with_the_providers_
 
 #[test]
 fn command_provider_reads_the_prompt_on_stdin_and_reports_stderr_on_failure() {
-    let repo = fake::repo_with_llds(1);
+    let repo = api::repo_with_llds(1);
     repo.write(
         "docs/lld/LLD-2-bad.md",
-        &format!("{}\nNO-MODEL\n", fake::GOOD_LLD),
+        &format!("{}\nNO-MODEL\n", GOOD_LLD),
     );
     repo.commit_all("bad");
     let script = r###"prompt=$(cat)
@@ -279,11 +281,11 @@ printf '## Verdict\n[x] **APPROVED** - Ready to implement\n'"###;
         ("PARWF_PROVIDER__KIND", "command"),
         ("PARWF_PROVIDER__COMMAND", script),
         ("PARWF_PROVIDER__KEYS", "env:K1"),
-        ("K1", fake::KEYS[0]),
-        ("EXPECTED_KEY", fake::KEYS[0]),
+        ("K1", api::KEYS[0]),
+        ("EXPECTED_KEY", api::KEYS[0]),
     ];
     let out = repo.parwf_in(repo.path(), &["--since", "main", "--format", "json"], &env);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let v = json(&out);
     assert_eq!(v["provider"], "command");
     assert_eq!(v["items"][0]["verdict"], "APPROVED", "{v}");

@@ -1,7 +1,9 @@
-//! Real providers against a local HTTP server speaking each API's real format.
+//! Real providers against local HTTP servers speaking each API's real format: 429s and their
+//! headers, the key pool, key references, redaction, broken answers, the rate-limit parsers.
 
-mod fake;
+mod answers;
 mod formats;
 mod keys;
 mod pool;
+mod ratelimit_props;
 mod redaction;

@@ -3,11 +3,13 @@
 
 use std::path::Path;
 
-use parwf::provider::local_server::HttpResponse;
 use parwf::provider::secret::Secret;
+use parwf_testkit::http::HttpResponse;
 
-use super::fake::{self, json, review, run, Api, Fake, KEYS};
-use crate::support::{stderr, stdout};
+use crate::support::api::{self, review, run, Api, Fake, KEYS};
+use crate::support::docs::GOOD_LLD;
+use crate::support::exit::{self, assert_exit};
+use crate::support::{json, stderr, stdout};
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -28,7 +30,7 @@ fn no_key_text_in_output_logs_or_state_even_when_the_provider_echoes_it() {
             // Spends its daily quota: state.db gets a row.
             0 => HttpResponse::json(
                 429,
-                fake::gemini_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s"),
+                api::gemini_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s"),
             ),
             // A provider that quotes the key in its error message.
             _ if c.document.contains("ECHO") => HttpResponse::json(
@@ -47,16 +49,13 @@ fn no_key_text_in_output_logs_or_state_even_when_the_provider_echoes_it() {
             }
         }
     });
-    let repo = fake::repo_with_llds(4);
-    repo.write(
-        "docs/lld/LLD-9-echo.md",
-        &format!("{}\nECHO\n", fake::GOOD_LLD),
-    );
+    let repo = api::repo_with_llds(4);
+    repo.write("docs/lld/LLD-9-echo.md", &format!("{}\nECHO\n", GOOD_LLD));
     repo.commit_all("echo");
     let mut outputs = Vec::new();
     for extra in [&[("PARWF_LOG", "debug")][..], &[]] {
         let out = run(&repo, 2, &fake.env(3), extra);
-        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert_exit(&out, exit::WORKFLOW_ERROR);
         let v = json(&out);
         let echo = v["items"]
             .as_array()
