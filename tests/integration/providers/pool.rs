@@ -159,13 +159,12 @@ fn requests_per_minute_spaces_each_keys_requests() {
     assert_exit(&out, exit::OK);
     let seen = fake.seen();
     assert_eq!(seen.len(), 3);
-    for w in seen.windows(2) {
-        let gap = w[1].at.duration_since(w[0].at).as_millis();
-        assert!(
-            gap >= 380,
-            "150 rpm is one request every 400 ms, got {gap} ms"
-        );
-    }
+    // 150 rpm is one request every 400 ms: 800 ms from the first to the third. Unpaced, the
+    // three answers of this instant server arrive within milliseconds. Only the whole span
+    // is measured, at half its nominal length, so a busy machine that delays one delivery
+    // cannot fail the test while a lost pacing still does.
+    let span = seen[2].at.duration_since(seen[0].at).as_millis();
+    assert!(span >= 400, "3 requests at 150 rpm took only {span} ms");
 }
 
 #[test]
