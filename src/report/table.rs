@@ -73,7 +73,9 @@ pub fn render(cols: &[Col], rows: &[Row]) -> String {
     for r in rows {
         out.push_str(&line(&mut r.cells.iter().map(String::as_str)));
         if let Some(note) = &r.note {
-            out.push_str(&format!("{:w$}  {note}\n", "", w = widths[0]));
+            for line in note.lines() {
+                out.push_str(&format!("{:w$}  {line}\n", "", w = widths[0]));
+            }
         }
     }
     out
