@@ -45,8 +45,9 @@ impl UnknownReason {
     }
 }
 
-/// Why `review` (parsed from `text`, whose answer ended as `finish`) is UNKNOWN; `None` when it
-/// has a verdict and the answer is whole. `instructions` are lines of the prompt's own text
+/// Why `review` (parsed from `text`, whose answer ended as `finish`) has no verdict; `None` when
+/// it has one, the answer is whole and is not an echo of the prompt (which is UNKNOWN whatever
+/// verdict words the echo holds). `instructions` are lines of the prompt's own text
 /// (not the document), for telling an echo.
 pub fn unknown_reason(
     text: &str,
@@ -59,11 +60,13 @@ pub fn unknown_reason(
         Finish::Stopped(r) => return Some(UnknownReason::Stopped(r.clone())),
         Finish::Complete => {}
     }
-    if review.verdict != Verdict::Unknown {
-        return None;
-    }
+    // Before the verdict: an echoed prompt holds the prompt's own verdict words (the option
+    // boxes, "APPROVED only when Tier 1 is empty"), which are no reviewer's decision.
     if echoes(text, instructions) {
         return Some(UnknownReason::PromptEchoed);
+    }
+    if review.verdict != Verdict::Unknown {
+        return None;
     }
     Some(match review.form {
         Form::None => UnknownReason::NoVerdict,
@@ -114,10 +117,13 @@ mod tests {
             reason(both, Finish::Complete),
             Some(UnknownReason::Conflict)
         );
+        // The prompt's own "APPROVED only when…" line reads as a verdict; an echo is none.
         let echo = format!(
-            "Sure.\n{}\n## Verdict\n[ ] **APPROVED**\n[ ] **REVISE**\n",
-            INSTRUCTIONS.join("\n\n")
+            "Sure.\n{}\n## Verdict\n[ ] **APPROVED**\n[ ] **REVISE**\n\n{}\n",
+            INSTRUCTIONS[..3].join("\n\n"),
+            INSTRUCTIONS[3]
         );
+        assert_eq!(parse(&echo).verdict, Verdict::Approved);
         assert_eq!(
             reason(&echo, Finish::Complete),
             Some(UnknownReason::PromptEchoed)

@@ -2,7 +2,8 @@
 //! and the check that a draft is still the same document before a reviewer ever sees it.
 //!
 //! "The same document" (documented in the README, "The revise loop"): a draft must
-//! - keep the document's title: its first heading (outside code fences), by text;
+//! - keep the document's title: its first heading (outside code fences) starts with the
+//!   original's text;
 //! - keep at least [`KEEP_PERCENT`]% of the document's non-blank lines;
 //! - keep at least [`KEEP_PERCENT`]% of its `##` section titles.
 //!
@@ -181,7 +182,7 @@ pub fn clean_draft(original: &str, draft: &str) -> String {
             lines.drain(..first);
         }
     }
-    let mut out = lines.join("\n");
+    let mut out = lines.join("\n").trim_end().to_string();
     out.push('\n');
     out
 }
@@ -210,7 +211,8 @@ pub fn same_document(original: &str, draft: &str) -> Result<(), Damage> {
     let after = headings(draft);
     if let Some((_, want)) = before.first() {
         let found = after.first().map(|(_, t)| t.as_str());
-        if !found.is_some_and(|f| f.contains(want.as_str())) {
+        // Starts with: "LLD-42: Cache (revised)" keeps the title, "Review: LLD-42: Cache" does not.
+        if !found.is_some_and(|f| f.starts_with(want.as_str())) {
             return Err(Damage::TitleLost {
                 want: want.clone(),
                 found: found.map_or("missing".into(), |f| format!("\"{f}\"")),

@@ -10,6 +10,7 @@ mod hook;
 mod hostile;
 mod props;
 mod providers;
+mod real_models;
 mod resume;
 mod run;
 mod writeback;

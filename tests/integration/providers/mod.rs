@@ -1,6 +1,6 @@
 //! Real providers against a local HTTP server speaking each API's real format.
 
-mod fake;
+pub mod fake;
 mod formats;
 mod keys;
 mod pool;
