@@ -13,6 +13,12 @@ pub enum Refusal {
     UnknownModel,
     /// Anything else the provider calls malformed (400, 404, 413, 422).
     BadRequest,
+    /// Not sent: the pre-flight estimate of the prompt plus max_tokens exceeds the context.
+    WouldNotFit {
+        context: u32,
+        prompt: u64,
+        max_tokens: u32,
+    },
 }
 
 impl Refusal {
@@ -29,6 +35,16 @@ impl Refusal {
                 )
             }
             Refusal::UnknownModel => "the server does not serve this model: check `model` in [provider] (and [drafter]) against the models the server lists, and `base_url`".into(),
+            Refusal::WouldNotFit {
+                context,
+                prompt,
+                max_tokens,
+            } => {
+                let room = u64::from(*context).saturating_sub(*prompt);
+                format!(
+                    "a prompt of about {prompt} tokens leaves room for {room} tokens of answer in a context of {context}, and max_tokens is {max_tokens}: lower max_tokens ([provider] for reviews, [drafter] for drafts), shorten or split the document, or set context_tokens to the model's real context if it is larger"
+                )
+            }
             Refusal::BadRequest => "the provider refuses the request as parwf sends it: check model, base_url, max_tokens and temperature in [provider] / [drafter] (a negative temperature sends none, for models that take only their default)".into(),
         }
     }
@@ -136,8 +152,10 @@ impl TokenBudget {
                 "not sent: the prompt is about {tokens} tokens (bytes / {BYTES_PER_TOKEN}){with}, more than the model's context of {} tokens",
                 self.context
             ),
-            why: Refusal::ContextLength {
-                limit: Some(u64::from(self.context)),
+            why: Refusal::WouldNotFit {
+                context: self.context,
+                prompt: tokens,
+                max_tokens: self.max_tokens,
             },
         })
     }
@@ -234,10 +252,11 @@ mod tests {
         assert!(b.check(&"x".repeat(1600)).is_ok(), "400 + 600 fits");
         let e = b.check(&"x".repeat(1604)).unwrap_err();
         assert!(e.to_string().contains("about 401 tokens"), "{e}");
-        assert!(e
-            .hint()
-            .unwrap_or_default()
-            .contains("context_tokens = 1000"));
+        let hint = e.hint().unwrap_or_default();
+        assert!(
+            hint.starts_with("a prompt of about 401 tokens leaves room for 599 tokens of answer in a context of 1000, and max_tokens is 600: lower max_tokens"),
+            "{hint}"
+        );
         assert!(TokenBudget::default()
             .check(&"x".repeat(10_000_000))
             .is_ok());

@@ -147,6 +147,11 @@ fn a_document_too_long_for_the_configured_context_is_refused_before_any_request(
             "{api:?}: {error}"
         );
         assert_eq!(long["llm_calls"], 0);
+        let hint = long["hint"].as_str().unwrap_or("");
+        assert!(
+            hint.contains("in a context of 6000, and max_tokens is 4096: lower max_tokens"),
+            "{api:?}: {hint}"
+        );
         // The server saw the short document only.
         assert_eq!(fake.seen().len(), 1, "{api:?}");
     }
