@@ -50,7 +50,7 @@ pub struct Request {
     pub prompt: String,
     /// The document under review (the sim provider reads it instead of the prompt).
     pub document: String,
-    /// Blocking findings the drafter must address (drafts only).
+    /// What the drafter must address (drafts only): the review's findings, or the review.
     pub findings: Vec<String>,
 }
 
