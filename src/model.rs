@@ -120,6 +120,72 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+/// How an answer ended, read from the provider's finish/stop reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Finish {
+    /// The model ended its answer (or the provider did not say otherwise).
+    #[default]
+    Complete,
+    /// Cut at max_tokens: OpenAI `length`, Anthropic `max_tokens`, Gemini `MAX_TOKENS`.
+    MaxTokens,
+    /// Stopped by the provider for another reason (a content filter, a refusal, safety): the
+    /// text is not the whole answer. Holds the provider's word.
+    Stopped(String),
+}
+
+impl Finish {
+    /// The finish of an answer whose provider gave `reason` (any API's spelling). Reasons
+    /// parwf does not know count as complete: servers invent their own words for "done"
+    /// (`eos`, `eos_token`, `end_turn`), and the ones that mean "cut" are few and documented.
+    pub fn from_reason(reason: Option<&str>) -> Finish {
+        let Some(r) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Finish::Complete;
+        };
+        match r.to_ascii_lowercase().as_str() {
+            "length" | "max_tokens" | "model_context_window_exceeded" => Finish::MaxTokens,
+            "content_filter" | "refusal" | "safety" | "recitation" | "blocklist"
+            | "prohibited_content" | "spii" | "image_safety" | "abort" => {
+                Finish::Stopped(r.to_string())
+            }
+            _ => Finish::Complete,
+        }
+    }
+
+    /// Whether the text is the model's whole answer.
+    pub fn is_complete(&self) -> bool {
+        *self == Finish::Complete
+    }
+
+    /// How a checkpoint stores it: `None` for complete.
+    pub fn stored(&self) -> Option<String> {
+        match self {
+            Finish::Complete => None,
+            Finish::MaxTokens => Some("max_tokens".into()),
+            Finish::Stopped(r) => Some(format!("stopped:{r}")),
+        }
+    }
+
+    /// The inverse of [`Finish::stored`].
+    pub fn from_stored(s: Option<&str>) -> Finish {
+        match s {
+            None => Finish::Complete,
+            Some("max_tokens") => Finish::MaxTokens,
+            Some(other) => {
+                Finish::Stopped(other.strip_prefix("stopped:").unwrap_or(other).to_string())
+            }
+        }
+    }
+
+    /// A few words for the user: `cut at max_tokens`.
+    pub fn describe(&self) -> String {
+        match self {
+            Finish::Complete => "complete".into(),
+            Finish::MaxTokens => "cut at max_tokens".into(),
+            Finish::Stopped(r) => format!("stopped by the provider ({r})"),
+        }
+    }
+}
+
 /// Which verdicts fail the gate (`fail_on`). A missing verdict always fails: no review, or a
 /// review that ended without one, never lets a document through.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +256,9 @@ impl ItemState {
     }
 }
 
+/// The `rule` of a verdict taken as the reviewer gave it.
+pub const REVIEWERS_VERDICT: &str = "the reviewer's verdict";
+
 /// One item's result (JSON schema v1: field names are stable).
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemResult {
@@ -207,6 +276,11 @@ pub struct ItemResult {
     /// Whether the verdict fails the gate (`fail_on`).
     pub gate_failed: bool,
     pub error: Option<String>,
+    /// What to change so that the error (or the UNKNOWN verdict) does not happen again.
+    pub hint: Option<String>,
+    /// The provider refused the item's request as it is (too long for the model, an unknown
+    /// model, a malformed request): running the same command again fails the same way.
+    pub permanent: bool,
     pub duration_ms: u64,
     /// LLM calls made for this item in this run.
     pub llm_calls: u32,
@@ -226,6 +300,8 @@ impl ItemResult {
             rule: None,
             gate_failed: false,
             error: None,
+            hint: None,
+            permanent: false,
             duration_ms: 0,
             llm_calls: 0,
         }

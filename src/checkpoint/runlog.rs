@@ -22,6 +22,9 @@ pub struct AuditEvent<'a> {
     pub key: Option<&'a str>,
     /// True when the step's output came from the checkpoint (no LLM call).
     pub resumed: bool,
+    /// How an answer that did not end normally ended (`max_tokens`, `stopped:<reason>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish: Option<&'a str>,
 }
 
 /// The directory of one run.
@@ -94,6 +97,14 @@ impl RunLog {
     /// Stores an item's latest review text as `<ID>.review.md`.
     pub fn review(&self, id: &str, text: &str) -> Result<(), StoreError> {
         write_atomic(&self.dir.join(format!("{id}.review.md")), text.as_bytes())
+    }
+
+    /// Keeps a drafter's answer as `<ID>.draft-<n>.md`, for the user to read whether or not it
+    /// was used. Returns its path.
+    pub fn draft(&self, id: &str, n: u32, text: &str) -> Result<PathBuf, StoreError> {
+        let path = self.dir.join(format!("{id}.draft-{n}.md"));
+        write_atomic(&path, text.as_bytes())?;
+        Ok(path)
     }
 
     /// Writes `summary.json`.

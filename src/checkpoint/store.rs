@@ -24,6 +24,9 @@ const SCHEMA: Schema = Schema {
              duration_ms INTEGER NOT NULL,
              at TEXT NOT NULL
          );",
+        // How the answer ended when it was not complete (`max_tokens`, `stopped:<reason>`):
+        // a replayed step must not pass for a complete answer.
+        "ALTER TABLE steps ADD COLUMN finish TEXT;",
     ],
 };
 
@@ -40,6 +43,8 @@ pub struct Step {
     pub verdict: Option<String>,
     pub key: Option<String>,
     pub duration_ms: i64,
+    /// `None` for a complete answer; see [`crate::provider::Finish::stored`].
+    pub finish: Option<String>,
 }
 
 /// What a checkpoint was made for; a resume needs all of it unchanged.
@@ -277,7 +282,8 @@ impl Checkpoint {
         let steps = {
             let mut stmt = conn
                 .prepare(
-                    "SELECT seq, kind, iteration, input_hash, output, verdict, key, duration_ms
+                    "SELECT seq, kind, iteration, input_hash, output, verdict, key, duration_ms,
+                            finish
                      FROM steps ORDER BY seq",
                 )
                 .map_err(bad)?;
@@ -292,6 +298,7 @@ impl Checkpoint {
                         verdict: r.get(5)?,
                         key: r.get(6)?,
                         duration_ms: r.get(7)?,
+                        finish: r.get(8)?,
                     })
                 })
                 .map_err(bad)?;
@@ -313,8 +320,8 @@ impl Checkpoint {
         let tx = self.conn.transaction().map_err(|e| sql(&path, e))?;
         tx.execute(
             "INSERT OR REPLACE INTO steps
-             (seq, kind, iteration, input_hash, output, verdict, key, duration_ms, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             (seq, kind, iteration, input_hash, output, verdict, key, duration_ms, at, finish)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 step.seq,
                 step.kind,
@@ -324,7 +331,8 @@ impl Checkpoint {
                 step.verdict,
                 step.key,
                 step.duration_ms,
-                crate::timefmt::now_iso()
+                crate::timefmt::now_iso(),
+                step.finish
             ],
         )
         .map_err(|e| sql(&path, e))?;
@@ -386,6 +394,7 @@ mod tests {
             verdict: Some("REVISE".into()),
             key: Some("key-1".into()),
             duration_ms: 5,
+            finish: (seq == 2).then(|| "max_tokens".to_string()),
         }
     }
 

@@ -78,6 +78,8 @@ pub struct ProviderConfig {
     pub command: String,
     pub temperature: f64,
     pub max_tokens: u32,
+    /// The model's context in tokens (prompt + answer); 0 = unknown.
+    pub context_tokens: u32,
     pub max_in_flight: usize,
     pub requests_per_minute: u32,
     pub timeout_s: u64,

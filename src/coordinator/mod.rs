@@ -13,7 +13,7 @@ mod key_pool;
 
 use crate::checkpoint::cooldowns::CooldownStore;
 use crate::provider::secret::Secret;
-use crate::provider::{Provider, ProviderError, Request};
+use crate::provider::{Provider, ProviderError, Reply, Request};
 use key_pool::{KeyEvent, KeyPool, LeaseEnd, Pick};
 
 pub use key_pool::{backoff, KeyStats};
@@ -59,6 +59,21 @@ pub enum CallError {
     AllInvalid(String),
     #[error("{0}")]
     Provider(ProviderError),
+}
+
+impl CallError {
+    /// The provider refused the request as it is: a rerun meets the same refusal.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, CallError::Provider(ProviderError::Refused { .. }))
+    }
+
+    /// What to change, when the error says.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CallError::Provider(e) => e.hint(),
+            _ => None,
+        }
+    }
 }
 
 /// Countdown lines while every key cools are repeated this often.
@@ -184,6 +199,21 @@ impl Coordinator {
         provider: &Provider,
         req: &Request,
     ) -> Result<(String, String), CallError> {
+        self.call_full(provider, req)
+            .await
+            .map(|(reply, key)| (reply.text, key))
+    }
+
+    /// [`Coordinator::call`], with the whole reply (how the answer ended). A prompt the
+    /// provider's token budget cannot fit is refused before any key is leased.
+    pub async fn call_full(
+        &self,
+        provider: &Provider,
+        req: &Request,
+    ) -> Result<(Reply, String), CallError> {
+        provider
+            .preflight(&req.prompt)
+            .map_err(CallError::Provider)?;
         let Some(pool) = self.pools.get(provider.pool()) else {
             return Err(CallError::Provider(ProviderError::Fatal(
                 "internal error: no key pool for this provider".into(),
@@ -206,7 +236,7 @@ impl Coordinator {
             match result {
                 Ok(reply) => {
                     self.release(pool, index, LeaseEnd::Answered(reply.rest));
-                    return Ok((reply.text, key.label().to_string()));
+                    return Ok((reply, key.label().to_string()));
                 }
                 Err(ProviderError::Transient(msg)) => {
                     self.release(pool, index, LeaseEnd::Abandoned);
@@ -223,9 +253,9 @@ impl Coordinator {
                         _ = self.cancel.cancelled() => return Err(CallError::Cancelled),
                     }
                 }
-                Err(ProviderError::Fatal(msg)) => {
+                Err(e @ (ProviderError::Fatal(_) | ProviderError::Refused { .. })) => {
                     self.release(pool, index, LeaseEnd::Abandoned);
-                    return Err(CallError::Provider(ProviderError::Fatal(msg)));
+                    return Err(CallError::Provider(e));
                 }
                 Err(e) => self.release(pool, index, LeaseEnd::Failed(&e)),
             }

@@ -4,10 +4,13 @@ use serde_json::{json, Value};
 
 use super::secret::Secret;
 use super::wire::{key_header, unexpected, Settings};
-use super::ProviderError;
+use super::{Finish, ProviderError};
 
 /// The API version parwf speaks.
 pub const VERSION: &str = "2023-06-01";
+
+/// What `max_tokens = 0` sends, since this API requires a value.
+pub const DEFAULT_MAX_TOKENS: u32 = 8192;
 
 /// `POST {base_url}/v1/messages`.
 pub fn request(
@@ -17,7 +20,11 @@ pub fn request(
     key: &Secret,
 ) -> reqwest::RequestBuilder {
     // max_tokens is required by this API.
-    let max_tokens = if s.max_tokens > 0 { s.max_tokens } else { 8192 };
+    let max_tokens = if s.max_tokens > 0 {
+        s.max_tokens
+    } else {
+        DEFAULT_MAX_TOKENS
+    };
     let mut body = json!({
         "model": s.model,
         "max_tokens": max_tokens,
@@ -26,15 +33,17 @@ pub fn request(
     if s.temperature >= 0.0 {
         body["temperature"] = json!(s.temperature);
     }
-    client
+    let mut req = client
         .post(format!("{}/v1/messages", s.base_url))
-        .header("x-api-key", key_header(key))
-        .header("anthropic-version", VERSION)
-        .json(&body)
+        .header("anthropic-version", VERSION);
+    if !key.expose().is_empty() {
+        req = req.header("x-api-key", key_header(key));
+    }
+    req.json(&body)
 }
 
-/// The `text` blocks of `content`, joined.
-pub fn text(v: &Value) -> Result<String, ProviderError> {
+/// The `text` blocks of `content`, joined, and how the answer ended (`stop_reason`).
+pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
     let Some(blocks) = v.get("content").and_then(Value::as_array) else {
         return Err(unexpected("Anthropic", v));
     };
@@ -43,16 +52,15 @@ pub fn text(v: &Value) -> Result<String, ProviderError> {
         .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
-    if text.is_empty() {
-        let reason = v
-            .get("stop_reason")
-            .and_then(Value::as_str)
-            .unwrap_or("none");
+    let reason = v.get("stop_reason").and_then(Value::as_str);
+    let finish = Finish::from_reason(reason);
+    if text.is_empty() && finish != Finish::MaxTokens {
         return Err(ProviderError::Fatal(format!(
-            "the model returned no text (stop_reason: {reason})"
+            "the model returned no text (stop_reason: {})",
+            reason.unwrap_or("none")
         )));
     }
-    Ok(text)
+    Ok((text, finish))
 }
 
 #[cfg(test)]
@@ -66,7 +74,13 @@ mod tests {
             "content": [{"type": "text", "text": "## Verdict\n"}, {"type": "text", "text": "[x] **APPROVED**"}],
             "stop_reason": "end_turn", "usage": {"input_tokens": 12, "output_tokens": 6}
         });
-        assert_eq!(text(&v).unwrap(), "## Verdict\n[x] **APPROVED**");
+        assert_eq!(
+            text(&v).unwrap(),
+            ("## Verdict\n[x] **APPROVED**".to_string(), Finish::Complete)
+        );
+        let cut = json!({"type": "message", "content": [{"type": "text", "text": "## Pre"}],
+                         "stop_reason": "max_tokens"});
+        assert_eq!(text(&cut).unwrap().1, Finish::MaxTokens);
         let refused = json!({"type": "message", "content": [], "stop_reason": "refusal"});
         assert!(text(&refused).unwrap_err().to_string().contains("refusal"));
     }

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::secret::Secret;
 use super::wire::{key_header, unexpected, Settings};
-use super::ProviderError;
+use super::{Finish, ProviderError};
 
 /// `POST {base_url}/models/{model}:generateContent`.
 pub fn request(
@@ -24,18 +24,20 @@ pub fn request(
         "contents": [{"role": "user", "parts": [{"text": prompt}]}],
         "generationConfig": config,
     });
-    client
-        .post(format!(
-            "{}/models/{}:generateContent",
-            s.base_url,
-            s.model.trim_start_matches("models/")
-        ))
-        .header("x-goog-api-key", key_header(key))
-        .json(&body)
+    let mut req = client.post(format!(
+        "{}/models/{}:generateContent",
+        s.base_url,
+        s.model.trim_start_matches("models/")
+    ));
+    if !key.expose().is_empty() {
+        req = req.header("x-goog-api-key", key_header(key));
+    }
+    req.json(&body)
 }
 
-/// The text parts of the first candidate, joined; a blocked prompt is a fatal error.
-pub fn text(v: &Value) -> Result<String, ProviderError> {
+/// The text parts of the first candidate, joined, and how it ended (`finishReason`); a
+/// blocked prompt is a fatal error.
+pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
     if let Some(reason) = v
         .pointer("/promptFeedback/blockReason")
         .and_then(Value::as_str)
@@ -55,16 +57,15 @@ pub fn text(v: &Value) -> Result<String, ProviderError> {
         .filter(|p| p.get("thought").and_then(Value::as_bool) != Some(true))
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
-    if text.is_empty() {
-        let reason = candidate
-            .get("finishReason")
-            .and_then(Value::as_str)
-            .unwrap_or("none");
+    let reason = candidate.get("finishReason").and_then(Value::as_str);
+    let finish = Finish::from_reason(reason);
+    if text.is_empty() && finish != Finish::MaxTokens {
         return Err(ProviderError::Fatal(format!(
-            "the model returned no text (finishReason: {reason})"
+            "the model returned no text (finishReason: {})",
+            reason.unwrap_or("none")
         )));
     }
-    Ok(text)
+    Ok((text, finish))
 }
 
 #[cfg(test)]
@@ -80,10 +81,16 @@ mod tests {
             "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 2, "totalTokenCount": 12},
             "modelVersion": "gemini-2.5-pro"
         });
-        assert_eq!(text(&v).unwrap(), "Verdict: REVISE");
+        assert_eq!(
+            text(&v).unwrap(),
+            ("Verdict: REVISE".to_string(), Finish::Complete)
+        );
         let blocked = json!({"promptFeedback": {"blockReason": "SAFETY"}});
         assert!(text(&blocked).unwrap_err().to_string().contains("SAFETY"));
+        // All of max_tokens spent thinking: an empty answer, cut.
         let empty = json!({"candidates": [{"finishReason": "MAX_TOKENS", "index": 0}]});
-        assert!(text(&empty).unwrap_err().to_string().contains("MAX_TOKENS"));
+        assert_eq!(text(&empty).unwrap(), (String::new(), Finish::MaxTokens));
+        let unsafe_ = json!({"candidates": [{"finishReason": "SAFETY", "index": 0}]});
+        assert!(text(&unsafe_).unwrap_err().to_string().contains("SAFETY"));
     }
 }

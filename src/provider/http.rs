@@ -104,12 +104,14 @@ impl Http {
                 ratelimit::error_message(&body)
             ))
         })?;
-        let text = match self.api {
+        let (text, finish) = match self.api {
             Api::OpenAi => openai::text(&json),
             Api::Anthropic => anthropic::text(&json),
             Api::Gemini => gemini::text(&json),
         }?;
-        if text.trim().is_empty() {
+        // An empty answer cut at max_tokens is an answer (the workflow says why it is no
+        // use); an empty answer the model chose to end is an error.
+        if text.trim().is_empty() && finish.is_complete() {
             return Err(ProviderError::Fatal(
                 "the model returned an empty answer".into(),
             ));
@@ -117,6 +119,7 @@ impl Http {
         Ok(Reply {
             text,
             rest: ratelimit::exhausted_for(&headers, now),
+            finish,
         })
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod anthropic;
 pub mod command;
+pub mod context;
 pub mod gemini;
 pub mod http;
 pub mod keyref;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::WorkflowKind;
+pub use context::{Finish, Refusal, TokenBudget};
 use secret::Secret;
 
 /// The most of an answer parwf reads from any provider (an HTTP body, a command's stdout). A
@@ -47,7 +49,7 @@ pub struct Request {
     pub prompt: String,
     /// The document under review (the sim provider reads it instead of the prompt).
     pub document: String,
-    /// Blocking findings the drafter must address (drafts only).
+    /// What the drafter must address (drafts only): the review's findings, or the review.
     pub findings: Vec<String>,
 }
 
@@ -58,12 +60,18 @@ pub struct Reply {
     /// The response said this key has no requests (or tokens) left until then: rest it so
     /// the next request does not earn a 429.
     pub rest: Option<Duration>,
+    /// Whether the model ended its answer, or was cut (max_tokens, a filter).
+    pub finish: Finish,
 }
 
 impl Reply {
-    /// A reply with no pacing hint.
+    /// A complete reply with no pacing hint.
     pub fn text(text: String) -> Reply {
-        Reply { text, rest: None }
+        Reply {
+            text,
+            rest: None,
+            finish: Finish::Complete,
+        }
     }
 }
 
@@ -86,6 +94,21 @@ pub enum ProviderError {
     /// Not worth retrying.
     #[error("{0}")]
     Fatal(String),
+    /// The provider refuses this request as it is (too long for the model's context, an
+    /// unknown model, a malformed request): a rerun fails the same way until `why`'s hint is
+    /// followed. Also what the pre-flight size check returns, before any request is sent.
+    #[error("{msg}")]
+    Refused { msg: String, why: Refusal },
+}
+
+impl ProviderError {
+    /// What to change, for errors that a rerun would meet again.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ProviderError::Refused { why, .. } => Some(why.hint()),
+            _ => None,
+        }
+    }
 }
 
 /// Replaces the text of every key in the run with its label, so that a provider echoing a key
@@ -124,6 +147,10 @@ impl Redactor {
         match e {
             ProviderError::Transient(m) => ProviderError::Transient(self.clean(m)),
             ProviderError::Fatal(m) => ProviderError::Fatal(self.clean(m)),
+            ProviderError::Refused { msg, why } => ProviderError::Refused {
+                msg: self.clean(msg),
+                why,
+            },
             other => other,
         }
     }
@@ -143,6 +170,7 @@ pub struct Provider {
     backend: Backend,
     pool: usize,
     redactor: Redactor,
+    budget: TokenBudget,
 }
 
 impl Provider {
@@ -153,7 +181,25 @@ impl Provider {
             backend,
             pool,
             redactor,
+            budget: TokenBudget::default(),
         }
+    }
+
+    /// The same provider, checking each prompt against `budget` before it is sent.
+    pub fn with_budget(mut self, budget: TokenBudget) -> Provider {
+        self.budget = budget;
+        self
+    }
+
+    /// The model's context and the answer's max_tokens, as configured.
+    pub fn budget(&self) -> TokenBudget {
+        self.budget
+    }
+
+    /// Refuses a prompt that cannot fit the model's context (when it is known), before a key
+    /// or a request is spent on it.
+    pub fn preflight(&self, prompt: &str) -> Result<(), ProviderError> {
+        self.budget.check(prompt)
     }
 
     /// The offline sim provider on key pool 0.
@@ -162,6 +208,7 @@ impl Provider {
             backend: Backend::Sim(sim),
             pool: 0,
             redactor: Redactor::default(),
+            budget: TokenBudget::default(),
         }
     }
 

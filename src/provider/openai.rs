@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::secret::Secret;
 use super::wire::{str_at, unexpected, Settings};
-use super::ProviderError;
+use super::{Finish, ProviderError};
 
 /// `POST {base_url}/chat/completions` with a bearer key.
 pub fn request(
@@ -23,17 +23,25 @@ pub fn request(
     if s.max_tokens > 0 {
         body["max_tokens"] = json!(s.max_tokens);
     }
-    client
-        .post(format!("{}/chat/completions", s.base_url))
-        .bearer_auth(key.expose())
-        .json(&body)
+    let req = client.post(format!("{}/chat/completions", s.base_url));
+    // A local server without auth gets no Authorization header at all.
+    let req = if key.expose().is_empty() {
+        req
+    } else {
+        req.bearer_auth(key.expose())
+    };
+    req.json(&body)
 }
 
-/// `choices[0].message.content`.
-pub fn text(v: &Value) -> Result<String, ProviderError> {
+/// `choices[0].message.content` and how it ended (`finish_reason`). No text because the
+/// answer was cut (a reasoning model spent max_tokens thinking) is an empty, cut answer.
+pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
+    let reason = str_at(v, "/choices/0/finish_reason");
+    let finish = Finish::from_reason(reason);
     match str_at(v, "/choices/0/message/content") {
-        Some(t) => Ok(t.to_string()),
-        None => match str_at(v, "/choices/0/finish_reason") {
+        Some(t) => Ok((t.to_string(), finish)),
+        None if finish == Finish::MaxTokens => Ok((String::new(), finish)),
+        None => match reason {
             Some(reason) => Err(ProviderError::Fatal(format!(
                 "the model returned no text (finish_reason: {reason})"
             ))),
@@ -54,7 +62,13 @@ mod tests {
                          "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
         });
-        assert_eq!(text(&v).unwrap(), "Verdict: APPROVED");
+        assert_eq!(
+            text(&v).unwrap(),
+            ("Verdict: APPROVED".to_string(), Finish::Complete)
+        );
+        let cut = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "## Pre-Flight"},
+                                       "finish_reason": "length"}]});
+        assert_eq!(text(&cut).unwrap().1, Finish::MaxTokens);
         let filtered = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": null},
                                             "finish_reason": "content_filter"}]});
         assert!(text(&filtered)

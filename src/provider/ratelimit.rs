@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::wire::Api;
-use super::ProviderError;
+use super::{ProviderError, Refusal};
 use crate::timefmt::{civil_from_days, days_from_civil};
 
 /// No provider hint is believed beyond this: a day (a daily quota resets within one).
@@ -277,6 +277,7 @@ pub fn error_message(body: &str) -> String {
                 .and_then(|m| m.as_str())
                 .map(str::to_string)
         })
+        .or_else(|| top_level_message(body))
         .or_else(|| html_summary(body))
         .unwrap_or_else(|| body.trim().to_string());
     let one_line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -287,6 +288,14 @@ pub fn error_message(body: &str) -> String {
         Some((i, _)) => format!("{}…", &one_line[..i]),
         None => one_line,
     }
+}
+
+/// vLLM's error shape: `{"object": "error", "message": …}` with no `error` object.
+fn top_level_message(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    (v.get("object").and_then(|o| o.as_str()) == Some("error"))
+        .then(|| v.get("message")?.as_str().map(str::to_string))
+        .flatten()
 }
 
 /// An HTML page's `<title>`, else its text without tags: the markup of a proxy's error page
@@ -410,6 +419,12 @@ pub fn classify(
             ProviderError::QuotaExhausted { for_: None }
         }
         408 | 500..=599 => ProviderError::Transient(msg()),
+        // The request itself is refused: sending it again, now or in a rerun, fails the same
+        // way, so the item fails for good with a hint on what to change.
+        400 | 404 | 413 | 422 => ProviderError::Refused {
+            msg: msg(),
+            why: Refusal::classify(status, &error_message(body), error_code(body).as_deref()),
+        },
         _ => ProviderError::Fatal(msg()),
     }
 }

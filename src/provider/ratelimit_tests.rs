@@ -216,8 +216,9 @@ fn anthropic_429_retry_after_and_reset_headers() {
     );
     let bad = r#"{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}"#;
     let e = classify(Api::Anthropic, 400, &Headers::default(), bad, now());
+    // A malformed request is refused for good: a rerun would send it the same way.
     assert!(
-        matches!(&e, ProviderError::Fatal(m) if m == "HTTP 400: max_tokens: Field required"),
+        matches!(&e, ProviderError::Refused { msg, why: crate::provider::Refusal::BadRequest } if msg == "HTTP 400: max_tokens: Field required"),
         "{e:?}"
     );
 }

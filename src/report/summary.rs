@@ -128,7 +128,7 @@ impl Summary {
                     time,
                     i.path.clone(),
                 ]);
-                row.note = i.error.as_ref().map(|e| format!("error: {e}"));
+                row.note = note(i);
                 row
             })
             .collect();
@@ -201,6 +201,24 @@ impl Summary {
         out.push('\n');
         out
     }
+}
+
+/// What the table says under an item: its error, why its verdict is UNKNOWN, or how the
+/// revise loop ended; and the hint, when there is one.
+fn note(i: &ItemResult) -> Option<String> {
+    let rule = i
+        .rule
+        .as_deref()
+        .filter(|r| i.state != ItemState::Cached && *r != crate::model::REVIEWERS_VERDICT);
+    let mut note = match (&i.error, rule) {
+        (Some(e), _) => format!("error: {e}"),
+        (None, Some(rule)) => rule.to_string(),
+        (None, None) => return None,
+    };
+    if let Some(h) = &i.hint {
+        note.push_str(&format!("\nhint: {h}"));
+    }
+    Some(note)
 }
 
 fn round2(x: f64) -> f64 {

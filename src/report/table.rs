@@ -84,7 +84,9 @@ pub fn render_painted(
     for r in rows {
         out.push_str(&line(&mut r.cells.iter().map(String::as_str), true));
         if let Some(note) = &r.note {
-            out.push_str(&format!("{:w$}  {note}\n", "", w = widths[0]));
+            for line in note.lines() {
+                out.push_str(&format!("{:w$}  {line}\n", "", w = widths[0]));
+            }
         }
     }
     out

@@ -183,14 +183,30 @@ impl Items<'_> {
                 reporter.print(&format!("  hint: {h}"));
             }
         }
+        // Items a rerun can finish; those the provider refused as they are would meet the same
+        // refusal, so they are told apart, with what to change in their hints above.
+        let unfinished =
+            |r: &&ItemResult| matches!(r.state, ItemState::Interrupted | ItemState::Failed);
         let kept = results
             .iter()
-            .filter(|r| matches!(r.state, ItemState::Interrupted | ItemState::Failed))
+            .filter(unfinished)
+            .filter(|r| !r.permanent)
+            .count();
+        let refused = results
+            .iter()
+            .filter(unfinished)
+            .filter(|r| r.permanent)
             .count();
         if kept > 0 {
             reporter.log(
                 "PARWF",
                 &format!("{kept} item(s) kept in checkpoints under .git/parwf: run the same command again to resume"),
+            );
+        }
+        if refused > 0 {
+            reporter.log(
+                "PARWF",
+                &format!("{refused} item(s) refused by the provider as they are: running again fails the same way until what their hint says is changed"),
             );
         }
         let status = RunStatus::of(&results, stop);

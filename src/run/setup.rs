@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use crate::config::{Config, ProviderConfig, ProviderKind};
 use crate::coordinator::{KeySet, Limits};
+use crate::provider::anthropic;
 use crate::provider::command::CommandProvider;
+use crate::provider::context::known_context;
 use crate::provider::http::Http;
 use crate::provider::keyref::{self, Lookup};
 use crate::provider::secret::Secret;
 use crate::provider::wire::{Api, Settings};
-use crate::provider::{sim::Sim, Backend, Provider, Redactor};
+use crate::provider::{sim::Sim, Backend, Provider, Redactor, TokenBudget};
 
 /// Why the providers could not be set up: something missing in the configuration or a key
 /// reference that gives no key (usage errors), or no HTTP client.
@@ -91,10 +93,10 @@ fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, SetupError> {
                     format!("set {table}.model to a model {k} serves (e.g. gpt-4o-mini, claude-sonnet-4-5, gemini-2.5-flash)"),
                 ));
             }
-            if p.keys.is_empty() {
+            if p.keys.is_empty() && !is_loopback(&p.base_url) {
                 return Err(SetupError::config(
                     format!("{table}.keys is empty: {k} needs an API key"),
-                    format!("set {table}.keys = [\"env:NAME\"] (or file:PATH, cmd:COMMAND); never the key itself"),
+                    format!("set {table}.keys = [\"env:NAME\"] (or file:PATH, cmd:COMMAND); never the key itself. A server on this machine (base_url on localhost or 127.0.0.1) needs none"),
                 ));
             }
         }
@@ -154,6 +156,16 @@ fn pool(
             limits: limits(p, max_in_flight.max(workers)),
         });
     }
+    if p.keys.is_empty() && is_loopback(&p.base_url) {
+        // A local server without auth (llama.cpp, Ollama, vLLM): one keyless slot, and no
+        // more requests at once than max_in_flight, since such a server queues the rest and
+        // their timeouts run while they wait.
+        let label = prefix.trim_end_matches("key-").to_string() + "local";
+        return Ok(KeySet {
+            keys: vec![Secret::new(label, "")],
+            limits: limits(p, max_in_flight),
+        });
+    }
     let resolved = keyref::resolve(&p.keys, &format!("{table}.keys"), prefix, lookup)
         .map_err(|e| SetupError::config(e.msg, e.hint))?;
     warnings.extend(resolved.warnings);
@@ -191,6 +203,41 @@ fn backend(
         }),
         _ => Backend::Sim(sim.clone()),
     })
+}
+
+/// Whether `base_url` points at this machine (`localhost`, `127.0.0.0/8`, `[::1]`): a server
+/// there may run without keys.
+pub fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url.trim()) else {
+        return false;
+    };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// The token budget a provider's prompts are checked against: `context_tokens`, else the
+/// known context of an HTTP provider's model; and the max_tokens actually sent.
+fn budget(p: &ProviderConfig, kind: ProviderKind) -> TokenBudget {
+    let http = api(kind).is_some();
+    let context = match p.context_tokens {
+        0 if http => known_context(&p.model).unwrap_or(0),
+        n => n,
+    };
+    let max_tokens = match (kind, p.max_tokens) {
+        (ProviderKind::Anthropic, 0) => anthropic::DEFAULT_MAX_TOKENS,
+        (_, n) => n,
+    };
+    TokenBudget {
+        context,
+        max_tokens,
+    }
 }
 
 /// Builds the reviewer and drafter providers and their key pools. `env` looks up environment
@@ -237,12 +284,14 @@ pub fn build(
         backend(reviewer_cfg, reviewer_kind, workdir, &sim)?,
         0,
         redactor.clone(),
-    );
+    )
+    .with_budget(budget(reviewer_cfg, reviewer_kind));
     let drafter = Provider::new(
         backend(&drafter_cfg, drafter_kind, workdir, &sim)?,
         drafter_pool,
         redactor,
-    );
+    )
+    .with_budget(budget(&drafter_cfg, drafter_kind));
     Ok(Setup {
         reviewer,
         drafter,
@@ -333,6 +382,41 @@ mod tests {
             assert!(e.is_usage());
             assert!(e.hint().is_some());
         }
+    }
+
+    #[test]
+    fn a_server_on_this_machine_needs_no_key_and_others_do() {
+        for url in [
+            "http://localhost:11434/v1",
+            "http://127.0.0.1:8080/v1",
+            "http://127.1.2.3/v1",
+            "http://[::1]:8000/v1",
+            "http://LOCALHOST./v1",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "",
+            "https://api.openai.com/v1",
+            "http://localhost.example.com/v1",
+            "http://0.0.0.0:8080/v1",
+            "http://10.0.0.1/v1",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(&[
+            ("PARWF_PROVIDER__KIND", "openai"),
+            ("PARWF_PROVIDER__MODEL", "qwen2.5"),
+            ("PARWF_PROVIDER__BASE_URL", "http://127.0.0.1:8080/v1"),
+        ]);
+        let s = build(&cfg, dir.path(), 4, &no_env).unwrap();
+        assert_eq!(s.pools[0].keys[0].label(), "local");
+        assert_eq!(s.pools[0].limits.max_in_flight, 1);
+        assert_eq!(s.drafter.pool(), 0, "the drafter shares the local slot");
+        // Reviews and drafts get their own answer budgets.
+        assert_eq!(s.reviewer.budget().max_tokens, 4096);
+        assert_eq!(s.drafter.budget().max_tokens, 8192);
     }
 
     #[test]

@@ -6,6 +6,9 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 pub use crate::model::Verdict;
+pub use reason::{unknown_reason, UnknownReason};
+
+mod reason;
 
 /// Outcome of the review's `## Pre-Flight Gate` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -11,7 +11,14 @@ use crate::checkpoint::store::{Checkpoint, Header, Step};
 use crate::checkpoint::StoreError;
 use crate::coordinator::CallError;
 use crate::model::{ItemResult, ItemState};
-use crate::provider::{Provider, Request};
+use crate::provider::{Finish, Provider, Request};
+
+/// One step's answer: the text and how it ended.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub text: String,
+    pub finish: Finish,
+}
 
 /// An item's steps: those to replay and the checkpoint new ones go to.
 pub struct Journal {
@@ -44,6 +51,7 @@ fn event<'a>(id: &'a str, step: &'a Step, duration_ms: u64, resumed: bool) -> Au
         duration_ms,
         key: step.key.as_deref(),
         resumed,
+        finish: step.finish.as_deref(),
     }
 }
 
@@ -112,7 +120,7 @@ impl Journal {
         kind: &str,
         iteration: u32,
         req: &Request,
-    ) -> Result<String, CallError> {
+    ) -> Result<Answer, CallError> {
         let hash = input_hash(kind, iteration, &req.prompt);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -120,18 +128,25 @@ impl Journal {
         match self.replay.get(index) {
             Some(step) if step.kind == kind && step.input_hash == hash => {
                 audit(ctx, event(id, step, 0, true));
-                return Ok(step.output.clone());
+                return Ok(Answer {
+                    text: step.output.clone(),
+                    finish: Finish::from_stored(step.finish.as_deref()),
+                });
             }
             // The history diverged from here: forget the rest.
             Some(_) => self.replay.truncate(index),
             None => {}
         }
         let started = Instant::now();
-        let (text, key) = ctx.coordinator.call(provider, req).await?;
+        let (reply, key) = ctx.coordinator.call_full(provider, req).await?;
+        let text = reply.text;
         self.calls += 1;
         let duration = started.elapsed().as_millis() as u64;
-        let verdict =
-            (kind == "review").then(|| crate::verdict::parse(&text).verdict.as_str().to_string());
+        // A review cut short has no verdict, whatever its text got as far as saying.
+        let verdict = (kind == "review").then(|| match reply.finish.is_complete() {
+            true => crate::verdict::parse(&text).verdict.as_str().to_string(),
+            false => crate::model::Verdict::Unknown.as_str().to_string(),
+        });
         let step = Step {
             seq,
             kind: kind.to_string(),
@@ -141,6 +156,7 @@ impl Journal {
             verdict,
             key: Some(key.clone()),
             duration_ms: duration as i64,
+            finish: reply.finish.stored(),
         };
         if let Some(cp) = &mut self.checkpoint {
             if let Err(e) = blocking(|| cp.record(&step)) {
@@ -148,7 +164,10 @@ impl Journal {
             }
         }
         audit(ctx, event(id, &step, duration, false));
-        Ok(text)
+        Ok(Answer {
+            text,
+            finish: reply.finish,
+        })
     }
 
     /// Ends the item: its checkpoint records how it ended (`done`, `interrupted`, `failed`).

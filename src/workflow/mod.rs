@@ -5,6 +5,7 @@
 mod document;
 mod journal;
 pub mod prompts;
+pub mod revision;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,14 +14,16 @@ use crate::checkpoint::runlog::RunLog;
 use crate::checkpoint::store::Header;
 use crate::checkpoint::Layout;
 use crate::coordinator::{CallError, Coordinator};
-use crate::model::{Gate, Item, ItemResult, ItemState, Verdict};
-use crate::provider::{Provider, Request, Task};
+use crate::model::{Gate, Item, ItemResult, ItemState, Verdict, REVIEWERS_VERDICT};
+use crate::provider::context::estimate_tokens;
+use crate::provider::{Provider, Request, Task, TokenBudget};
 use crate::report::progress::Reporter;
-use crate::verdict;
+use crate::verdict::{self, UnknownReason};
 use crate::workspace::RepoPaths;
 pub use document::{read_document, DocumentError};
-use journal::Journal;
+use journal::{Answer, Journal};
 use prompts::Prompts;
+use revision::{clean_draft, same_document, Feedback};
 
 /// Everything a workflow needs, shared by all items of a run.
 pub struct Ctx {
@@ -55,6 +58,8 @@ pub struct ItemOutcome {
     pub original: Option<OriginalReview>,
     /// Set when the run must stop (key pool exhausted, every key invalid).
     pub fatal: Option<CallError>,
+    /// Why the verdict is UNKNOWN, when it is.
+    pub unknown: Option<UnknownReason>,
 }
 
 /// The review of the unrevised document: what its blob's verdict note records.
@@ -74,6 +79,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> ItemOutcome {
         revised: None,
         original: None,
         fatal: None,
+        unknown: None,
     };
     ctx.reporter.step(&item.id, "reading document");
     let header = Header {
@@ -107,6 +113,8 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> ItemOutcome {
         out.result.verdict = None;
         out.result.gate_failed = false;
         out.result.error = Some(e.to_string());
+        out.result.hint = e.hint();
+        out.result.permanent = e.is_permanent();
         if fatal {
             out.fatal = Some(e);
         }
@@ -115,83 +123,235 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> ItemOutcome {
     finish(out, started, &ctx, Some(journal))
 }
 
-/// Review; with `--revise`, draft and review again until approved, stuck or out of iterations.
+/// A review's answer, judged: its verdict, the rule that decided it, and why it is UNKNOWN.
+#[derive(Debug, Clone)]
+struct Judged {
+    verdict: Verdict,
+    rule: String,
+    review: verdict::Review,
+    text: String,
+    unknown: Option<UnknownReason>,
+}
+
+fn judge(answer: &Answer, approve_without_blockers: bool, instructions: &[&str]) -> Judged {
+    let review = verdict::parse(&answer.text);
+    let unknown = verdict::unknown_reason(&answer.text, &review, &answer.finish, instructions);
+    let (verdict, rule) = match &unknown {
+        Some(why) => (
+            Verdict::Unknown,
+            format!("{}: no verdict (fails closed)", why.words()),
+        ),
+        None => {
+            let (v, rule) = final_verdict(&review, approve_without_blockers);
+            (v, rule.to_string())
+        }
+    };
+    Judged {
+        verdict,
+        rule,
+        review,
+        text: answer.text.clone(),
+        unknown,
+    }
+}
+
+/// Records `judged` as the item's result.
+fn settle(out: &mut ItemOutcome, judged: &Judged, rule: String, gate: &Gate) {
+    out.result.blocking = judged.review.blocking;
+    out.result.rule = Some(rule);
+    out.result.hint = judged
+        .unknown
+        .as_ref()
+        .and_then(|u| u.hint())
+        .map(String::from);
+    out.result.set_verdict(judged.verdict, gate);
+    out.review = Some(judged.text.clone());
+    out.unknown = judged.unknown.clone();
+}
+
+/// The loop ended without an approved revision: the document stays as it is in git, with its
+/// own (first) review; `why` and the last draft's path go into the rule.
+fn unapproved(
+    out: &mut ItemOutcome,
+    first: &Judged,
+    why: String,
+    last_draft: Option<&str>,
+    verdict: Verdict,
+    gate: &Gate,
+) {
+    let mut rule = format!("{why}; the document is unchanged");
+    if let Some(path) = last_draft {
+        rule.push_str(&format!(" (last draft: {path})"));
+    }
+    out.revised = None;
+    settle(out, first, rule, gate);
+    out.result.set_verdict(verdict, gate);
+}
+
+/// Review; with `--revise`, draft and review again until the reviewer approves a revision, the
+/// loop is stuck, a draft is unusable (cut, or no longer the same document), or the iterations
+/// run out. Only an approved, complete, same-document revision replaces the document.
 async fn review_loop(
     item: &Item,
     ctx: &Ctx,
     journal: &mut Journal,
-    mut document: String,
+    original: String,
     out: &mut ItemOutcome,
 ) -> Result<(), CallError> {
-    let result = &mut out.result;
-    let mut verdict;
-    let mut previous_blockers: Option<Vec<String>> = None;
+    let instructions = ctx.prompts.review_instructions(item.workflow);
+    let gate = &ctx.gate;
+    // What the next review reads: the document, then each usable draft.
+    let mut current = original.clone();
+    // The review of the document as it is in git: what stands when no revision is approved.
+    let mut first: Option<Judged> = None;
+    let mut previous: Option<Feedback> = None;
+    let mut last_draft: Option<String> = None;
     let mut iteration: u32 = 1;
     loop {
         ctx.reporter
             .step(&item.id, &format!("reviewing (iteration {iteration})"));
         let req = Request {
             task: Task::Review(item.workflow),
-            prompt: ctx.prompts.review(item.workflow, &item.path, &document),
-            document: document.clone(),
+            prompt: ctx.prompts.review(item.workflow, &item.path, &current),
+            document: current.clone(),
             findings: Vec::new(),
         };
-        let text = journal
+        let answer = journal
             .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
             .await?;
-        let review = verdict::parse(&text);
-        let rule;
-        (verdict, rule) = final_verdict(&review, ctx.approve_without_blockers);
-        if iteration == 1 {
-            out.original = Some(OriginalReview {
-                verdict,
-                blocking: review.blocking,
-                text: text.clone(),
-            });
-        }
-        out.review = Some(text);
-        result.blocking = review.blocking;
-        result.rule = Some(rule.to_string());
-        if verdict != Verdict::Revise || !ctx.revise {
-            break;
-        }
-        // Real reviewers often answer REVISE with everything in Tier 2: give the drafter those.
-        let worst = if review.blocking > 0 { 1 } else { 2 };
-        let blockers: Vec<String> = review
-            .findings
-            .iter()
-            .filter(|f| f.tier <= worst)
-            .map(|f| f.text.clone())
-            .collect();
-        if previous_blockers.as_ref() == Some(&blockers) {
-            result.rule = Some("stuck: the same blocking findings twice in a row".into());
-            break;
-        }
-        if iteration >= ctx.max_iterations {
-            verdict = Verdict::Blocked;
-            result.rule = Some(format!(
-                "max_iterations ({}) reached without approval",
-                ctx.max_iterations
-            ));
-            break;
+        let judged = judge(&answer, ctx.approve_without_blockers, &instructions);
+        let base = match first.take() {
+            None => {
+                out.original = Some(OriginalReview {
+                    verdict: judged.verdict,
+                    blocking: judged.review.blocking,
+                    text: judged.text.clone(),
+                });
+                if judged.verdict != Verdict::Revise || !ctx.revise {
+                    settle(out, &judged, judged.rule.clone(), gate);
+                    return Ok(());
+                }
+                judged.clone()
+            }
+            Some(base) => {
+                let n = iteration - 1;
+                if judged.verdict == Verdict::Approved {
+                    out.revised = Some(current);
+                    let rule = match judged.rule.as_str() {
+                        REVIEWERS_VERDICT => format!("the reviewer approved revision {n}"),
+                        other => format!("revision {n}: {other}"),
+                    };
+                    settle(out, &judged, rule, gate);
+                    return Ok(());
+                }
+                if judged.verdict != Verdict::Revise {
+                    let answered = match &judged.unknown {
+                        Some(why) => format!("UNKNOWN ({})", why.words()),
+                        None => judged.verdict.to_string(),
+                    };
+                    let why =
+                        format!("revision {n} not approved: the reviewer answered {answered}");
+                    unapproved(out, &base, why, last_draft.as_deref(), base.verdict, gate);
+                    return Ok(());
+                }
+                base
+            }
+        };
+        let feedback = Feedback::of(&judged.review, &judged.text);
+        let stop = if feedback == Feedback::Nothing {
+            Some((
+                "REVISE without findings: nothing for the drafter to act on".to_string(),
+                base.verdict,
+            ))
+        } else if previous.as_ref() == Some(&feedback) {
+            Some((
+                "stuck: the same findings twice in a row".to_string(),
+                base.verdict,
+            ))
+        } else if iteration >= ctx.max_iterations {
+            Some((
+                format!(
+                    "max_iterations ({}) reached without approval",
+                    ctx.max_iterations
+                ),
+                Verdict::Blocked,
+            ))
+        } else {
+            too_long_to_draft(&current, ctx.drafter.budget()).map(|why| {
+                (
+                    format!("revision {iteration} not attempted: {why}"),
+                    base.verdict,
+                )
+            })
+        };
+        if let Some((why, verdict)) = stop {
+            unapproved(out, &base, why, last_draft.as_deref(), verdict, gate);
+            return Ok(());
         }
         ctx.reporter
             .step(&item.id, &format!("drafting revision {iteration}"));
         let req = Request {
             task: Task::Draft(item.workflow),
-            prompt: ctx.prompts.draft(&item.path, &document, &blockers),
-            document: document.clone(),
-            findings: blockers.clone(),
+            prompt: ctx
+                .prompts
+                .draft(&item.path, &current, &feedback.prompt_text()),
+            document: current.clone(),
+            findings: feedback.items(),
         };
-        document = journal
+        let draft = match journal
             .call(ctx, &ctx.drafter, &item.id, "draft", iteration, &req)
-            .await?;
-        out.revised = Some(document.clone());
-        previous_blockers = Some(blockers);
+            .await
+        {
+            Ok(draft) => draft,
+            // The drafter's request cannot be sent as it is: the review still stands.
+            Err(e) if e.is_permanent() => {
+                let why = format!("revision {iteration} not attempted: {e}");
+                unapproved(out, &base, why, last_draft.as_deref(), base.verdict, gate);
+                out.result.hint = e.hint();
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        last_draft = keep_draft(ctx, &item.id, iteration, &draft.text);
+        let cleaned = clean_draft(&original, &draft.text);
+        let unusable = match same_document(&original, &cleaned) {
+            _ if !draft.finish.is_complete() => {
+                Some(format!("the draft was {}", draft.finish.describe()))
+            }
+            Err(damage) => Some(format!("not the same document: {damage}")),
+            Ok(()) => None,
+        };
+        if let Some(why) = unusable {
+            let why = format!("revision {iteration} not used: {why}");
+            unapproved(out, &base, why, last_draft.as_deref(), base.verdict, gate);
+            return Ok(());
+        }
+        current = cleaned;
+        previous = Some(feedback);
+        first = Some(base);
         iteration += 1;
     }
-    result.set_verdict(verdict, &ctx.gate);
-    Ok(())
+}
+
+/// Why drafting `document` is pointless with the drafter's budget: its revision would not fit
+/// in max_tokens and would be cut.
+fn too_long_to_draft(document: &str, budget: TokenBudget) -> Option<String> {
+    let tokens = estimate_tokens(document);
+    (budget.max_tokens > 0 && tokens > u64::from(budget.max_tokens)).then(|| {
+        format!(
+            "the document is about {tokens} tokens, more than the drafter's max_tokens ({}), so its revision would be cut; raise [drafter] max_tokens",
+            budget.max_tokens
+        )
+    })
+}
+
+/// Keeps a draft under the run's directory; its path for the user (relative to the work tree
+/// when inside it).
+fn keep_draft(ctx: &Ctx, id: &str, n: u32, text: &str) -> Option<String> {
+    let runlog = ctx.runlog.as_ref()?;
+    let path = journal::blocking(|| runlog.draft(id, n, text)).ok()?;
+    let shown = path.strip_prefix(&ctx.repo.workdir).unwrap_or(&path);
+    Some(shown.display().to_string())
 }
 
 /// The verdict a review gives the document, and the rule that decided it.
@@ -208,7 +368,7 @@ pub fn final_verdict(
             Verdict::Unknown,
             "no single verdict found in the review (fails closed)",
         ),
-        _ => (review.verdict, "the reviewer's verdict"),
+        _ => (review.verdict, REVIEWERS_VERDICT),
     }
 }
 
@@ -229,18 +389,31 @@ fn finish(
     }
     // Everything the item's worker did counts, bookkeeping included.
     result.duration_ms = started.elapsed().as_millis() as u64;
-    let msg = match (&result.verdict, &result.error) {
-        (Some(v), _) => format!(
-            "{v} ({} blocking) in {:.1}s",
-            result.blocking,
-            result.duration_ms as f64 / 1000.0
-        ),
+    let secs = result.duration_ms as f64 / 1000.0;
+    let mut msg = match (&result.verdict, &result.error) {
+        (Some(Verdict::Unknown), _) => {
+            let why = out
+                .unknown
+                .as_ref()
+                .map_or("no verdict".into(), |u| u.words());
+            format!("UNKNOWN ({why}) in {secs:.1}s")
+        }
+        (Some(v), _) => format!("{v} ({} blocking) in {secs:.1}s", result.blocking),
         (None, Some(e)) if result.state == ItemState::Interrupted => {
             format!("stopped ({e}); checkpoint kept")
         }
         (None, Some(e)) => format!("error: {e}"),
         (None, None) => "finished".to_string(),
     };
+    // How the revise loop ended, on its own line.
+    if let (Some(v), Some(rule)) = (result.verdict, &result.rule) {
+        if v != Verdict::Unknown && rule != REVIEWERS_VERDICT {
+            msg.push_str(&format!("\n{rule}"));
+        }
+    }
+    if let Some(h) = &result.hint {
+        msg.push_str(&format!("\nhint: {h}"));
+    }
     ctx.reporter.done(&result.id, &msg);
     out
 }

@@ -75,10 +75,24 @@ impl Prompts {
         fill(template, path, document, "")
     }
 
-    /// The drafter prompt for a document and its blocking findings.
-    pub fn draft(&self, path: &str, document: &str, findings: &[String]) -> String {
-        let list: String = findings.iter().map(|f| format!("- {f}\n")).collect();
-        fill(&self.drafter, path, document, &list)
+    /// The drafter prompt for a document and what the reviewer asked for (findings as a
+    /// list, or a review's own text).
+    pub fn draft(&self, path: &str, document: &str, feedback: &str) -> String {
+        fill(&self.drafter, path, document, feedback)
+    }
+
+    /// The review prompt's own lines (long enough to be telling, no placeholders): a weak
+    /// model that answers with them has echoed the prompt instead of reviewing.
+    pub fn review_instructions(&self, kind: WorkflowKind) -> Vec<&str> {
+        let template = match kind {
+            WorkflowKind::Lld => &self.lld_review,
+            WorkflowKind::Issue => &self.issue_review,
+        };
+        template
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.len() >= 24 && !l.contains('{'))
+            .collect()
     }
 }
 

@@ -122,7 +122,10 @@ impl Written {
             ));
         }
         if self.nothing_to_commit {
-            out.push("--write commit: no revised document or review file to commit".into());
+            out.push(
+                "--write commit: nothing committed (no document was approved, or nothing changed)"
+                    .into(),
+            );
         }
         for (id, blob) in &self.revised {
             out.push(format!(
@@ -173,7 +176,10 @@ pub fn apply(
             None => reviewed_blob(repo, workdir, r)?,
         };
         let note = render_note(r, info, &date, verdict, r.blocking, review);
-        if opts.mode == WriteMode::Commit {
+        // Only an approved document goes into a commit: a revision the reviewer did not
+        // approve never replaces the document (the workflow drops it), and a review that did
+        // not approve is in the notes, not in the branch.
+        if opts.mode == WriteMode::Commit && verdict == Verdict::Approved {
             let before = files.len();
             if out.revised.is_some() {
                 files.push((r.path.clone(), blob));
@@ -187,7 +193,7 @@ pub fn apply(
             if files.len() > before {
                 trailers.push(format!("Parwf-Verdict: {}={verdict}", r.id));
             }
-        } else if out.revised.is_some() {
+        } else if opts.mode != WriteMode::Commit && out.revised.is_some() {
             written.revised.push((r.id.clone(), blob));
         }
         notes.push((blob, note));

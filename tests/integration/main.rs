@@ -11,6 +11,7 @@ mod help;
 mod hook;
 mod install_hook;
 mod providers;
+mod real_models;
 mod resume;
 mod run;
 mod state;

@@ -73,7 +73,7 @@ fn openai_retry_after_in_seconds_and_as_an_http_date() {
     assert_eq!(body["model"], "m-test");
     assert_eq!(body["messages"][0]["role"], "user");
     assert_eq!(body["temperature"], 0.2);
-    assert_eq!(body["max_tokens"], 8192);
+    assert_eq!(body["max_tokens"], 4096, "a review's default budget");
     let prompt = body["messages"][0]["content"].as_str().unwrap_or("");
     assert!(
         prompt.contains("Document path: docs/lld/LLD-1-doc.md"),
@@ -180,7 +180,7 @@ fn anthropic_retry_after_reset_timestamps_and_overload() {
     let first = &fake.seen()[0].req;
     assert_eq!(first.path, "/v1/messages");
     assert_eq!(first.header("anthropic-version"), Some("2023-06-01"));
-    assert_eq!(first.json()["max_tokens"], 8192);
+    assert_eq!(first.json()["max_tokens"], 4096);
     assert_eq!(first.json()["model"], "m-test");
 }
 
@@ -218,7 +218,7 @@ fn gemini_retry_info_and_invalid_key_in_a_400() {
         "the key never goes in the URL"
     );
     let body = first.json();
-    assert_eq!(body["generationConfig"]["maxOutputTokens"], 8192);
+    assert_eq!(body["generationConfig"]["maxOutputTokens"], 4096);
     assert!(body["contents"][0]["parts"][0]["text"]
         .as_str()
         .unwrap_or("")

@@ -194,7 +194,9 @@ proptest! {
             ProviderError::RateLimited { retry_after } => capped(retry_after)?,
             ProviderError::QuotaExhausted { for_ } => capped(for_)?,
             ProviderError::InvalidKey { status: s } => prop_assert_eq!(s, status),
-            ProviderError::Transient(m) | ProviderError::Fatal(m) => {
+            ProviderError::Transient(m)
+            | ProviderError::Fatal(m)
+            | ProviderError::Refused { msg: m, .. } => {
                 prop_assert!(!m.contains('\n'), "{}", m);
                 prop_assert!(m.chars().count() <= 320, "{}", m);
             }

@@ -46,6 +46,8 @@ pub struct Call {
     pub nth: usize,
     /// The document under review, cut out of the prompt.
     pub document: String,
+    /// The whole prompt (a review's or the drafter's).
+    pub prompt: String,
 }
 
 pub struct Fake {
@@ -132,10 +134,12 @@ impl Fake {
                 *n += 1;
                 *n
             };
+            let prompt = prompt_of(api, req);
             let call = Call {
                 key,
                 nth,
-                document: document_of(&prompt_of(api, req)),
+                document: document_of(&prompt),
+                prompt,
             };
             let resp = handler(&call);
             l.lock().unwrap().push(Seen {
