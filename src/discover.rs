@@ -9,6 +9,7 @@ mod history;
 mod ids;
 pub mod partition;
 mod paths;
+pub mod pre_commit;
 pub mod push;
 
 pub use ids::{derive_id, is_valid_id};
@@ -111,6 +112,9 @@ pub enum DiscoverError {
         glob: String,
         message: String,
     },
+    /// The pre-commit framework's variables describe no push parwf can check.
+    #[error("{msg}")]
+    PreCommit { msg: String, hint: String },
     /// libgit2 failed reading the repository.
     #[error("git: {0}")]
     Git(String),
@@ -168,6 +172,7 @@ impl DiscoverError {
                 "pass --workflow lld|issue, or add a glob that matches it to the config".to_string()
             }
             BadGlob { kind, .. } => format!("fix the `{kind}` globs in the parwf config"),
+            PreCommit { hint, .. } => hint.clone(),
             Git(_) => "check the repository with `git status` and `git fsck`".to_string(),
         };
         Some(hint)

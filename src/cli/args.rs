@@ -319,17 +319,7 @@ pub struct ManArgs {
 pub struct InitArgs {
     /// Fill in [provider] for this reviewer (otherwise it is left commented).
     #[arg(long, value_enum, value_name = "KIND")]
-    pub provider: Option<InitProvider>,
-}
-
-/// `parwf init --provider` values.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum InitProvider {
-    Openai,
-    Anthropic,
-    Gemini,
-    Command,
-    Sim,
+    pub provider: Option<ProviderArg>,
 }
 
 /// `parwf completions`.

@@ -2,6 +2,7 @@
 
 mod choices;
 mod layer;
+pub mod starter;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -436,7 +436,10 @@ fn bare_repository_is_refused() {
         bare.to_str().unwrap(),
     ]);
     let e = run_err(&options(&bare, Selection::All));
-    assert!(matches!(e, DiscoverError::Workspace(WorkspaceError::Bare(_))), "{e:?}");
+    assert!(
+        matches!(e, DiscoverError::Workspace(WorkspaceError::Bare(_))),
+        "{e:?}"
+    );
     redact_dirs(&[(&bare, "[BARE]")]).bind(|| insta::assert_snapshot!("bare", said(&e)));
 }
 
@@ -488,7 +491,10 @@ fn unknown_revision() {
 fn not_a_repository() {
     let dir = tempfile::tempdir().unwrap();
     let e = run_err(&options(dir.path(), Selection::All));
-    assert!(matches!(e, DiscoverError::Workspace(WorkspaceError::NotARepo(_))), "{e:?}");
+    assert!(
+        matches!(e, DiscoverError::Workspace(WorkspaceError::NotARepo(_))),
+        "{e:?}"
+    );
     redact_dirs(&[(dir.path(), "[DIR]")]).bind(|| insta::assert_snapshot!("not_a_repo", said(&e)));
 }
 

@@ -3,11 +3,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parwf::provider::wire::Api;
 use parwf::provider::ratelimit::{
-    classify, exhausted_for, go_duration, http_date, proto_duration, retry_after, rfc3339,
-    Headers, MAX_HINT,
+    classify, exhausted_for, go_duration, http_date, proto_duration, retry_after, rfc3339, Headers,
+    MAX_HINT,
 };
+use parwf::provider::wire::Api;
 use parwf::provider::ProviderError;
 use proptest::prelude::*;
 
