@@ -10,6 +10,7 @@ pub mod install_hook;
 mod man;
 pub mod run;
 mod state;
+mod trust_cmd;
 mod verdict_cmd;
 
 use std::io::IsTerminal;
@@ -113,6 +114,7 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
             hook::pre_push(&args, &cwd, env, |ws| inputs(Some(ws)), mode)
         }
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
+        Some(Command::Trust(args)) => trust_cmd::trust(&args, &workspace()?, env),
         Some(Command::Man(args)) => man::man(&args),
         Some(Command::Status(args)) => state::status(&args, &workspace()?),
         Some(Command::Show(args)) => state::show(&args, &workspace()?, &cwd),

@@ -14,6 +14,7 @@ use crate::provider::keyref::{self, Lookup};
 use crate::provider::secret::Secret;
 use crate::provider::wire::{Api, Settings};
 use crate::provider::{sim::Sim, Backend, Provider, Redactor};
+use crate::writeback::cache::Signatures;
 
 /// Why the providers could not be set up: something missing in the configuration or a key
 /// reference that gives no key (usage errors), or no HTTP client.
@@ -201,6 +202,8 @@ pub fn build(
     workers: usize,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Setup, SetupError> {
+    // Keys go only to the endpoint configured beside them.
+    cfg.check_key_binding()?;
     let reviewer_cfg = &cfg.provider;
     let drafter_cfg = cfg.drafter_provider()?;
     let reviewer_kind = check(reviewer_cfg, "provider")?;
@@ -249,6 +252,51 @@ pub fn build(
         pools,
         warnings,
     })
+}
+
+/// What a verdict note's signature must show in this run: with `[trust] notes_key`, a valid
+/// signature under it (read only when `read_secret`: a dry run reads no secret); without one,
+/// nothing locally and, in CI, no note counts at all.
+pub fn note_signatures(
+    cfg: &Config,
+    ci: bool,
+    read_secret: bool,
+    workdir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Signatures, SetupError> {
+    let reference = cfg.trust.notes_key.trim();
+    if reference.is_empty() {
+        return Ok(if ci {
+            Signatures::Refused
+        } else {
+            Signatures::Unchecked
+        });
+    }
+    if !read_secret {
+        return Ok(Signatures::Present);
+    }
+    let prov = &cfg.provenance;
+    if let (true, Some(file)) = (prov.is_untrusted("trust.notes_key"), &prov.untrusted_file) {
+        return Err(SetupError::Invalid(crate::config::ConfigError::Untrusted {
+            file: file.clone(),
+            keys: vec!["trust.notes_key".into()],
+        }));
+    }
+    let lookup = Lookup { env, base: workdir };
+    let resolved = keyref::resolve(
+        &[reference.to_string()],
+        "trust.notes_key",
+        "notes-key-",
+        &lookup,
+    )
+    .map_err(|e| SetupError::config(e.msg, e.hint))?;
+    match resolved.keys.into_iter().next() {
+        Some(key) if !key.expose().is_empty() => Ok(Signatures::Verified(key)),
+        _ => Err(SetupError::config(
+            "trust.notes_key gives no key",
+            "point it at the secret verdict notes are signed with, e.g. \"env:PARWF_NOTES_KEY\"",
+        )),
+    }
 }
 
 #[cfg(test)]

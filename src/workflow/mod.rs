@@ -130,16 +130,26 @@ async fn review_loop(
     loop {
         ctx.reporter
             .step(&item.id, &format!("reviewing (iteration {iteration})"));
+        let prompt = ctx.prompts.review(item.workflow, &item.path, &document);
         let req = Request {
             task: Task::Review(item.workflow),
-            prompt: ctx.prompts.review(item.workflow, &item.path, &document),
+            prompt: prompt.text,
             document: document.clone(),
             findings: Vec::new(),
         };
         let text = journal
-            .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
+            .call(
+                ctx,
+                &ctx.reviewer,
+                &item.id,
+                "review",
+                iteration,
+                &req,
+                &prompt.inputs,
+            )
             .await?;
-        let review = verdict::parse(&text);
+        // What the reviewer was given (the document inside the prompt) is not its verdict.
+        let review = verdict::parse_quoting(&text, &[&req.prompt]);
         let rule;
         (verdict, rule) = final_verdict(&review, ctx.approve_without_blockers);
         if iteration == 1 {
@@ -177,14 +187,23 @@ async fn review_loop(
         }
         ctx.reporter
             .step(&item.id, &format!("drafting revision {iteration}"));
+        let prompt = ctx.prompts.draft(&item.path, &document, &blockers);
         let req = Request {
             task: Task::Draft(item.workflow),
-            prompt: ctx.prompts.draft(&item.path, &document, &blockers),
+            prompt: prompt.text,
             document: document.clone(),
             findings: blockers.clone(),
         };
         document = journal
-            .call(ctx, &ctx.drafter, &item.id, "draft", iteration, &req)
+            .call(
+                ctx,
+                &ctx.drafter,
+                &item.id,
+                "draft",
+                iteration,
+                &req,
+                &prompt.inputs,
+            )
             .await?;
         out.revised = Some(document.clone());
         previous_blockers = Some(blockers);
@@ -200,6 +219,12 @@ pub fn final_verdict(
     approve_without_blockers: bool,
 ) -> (Verdict, &'static str) {
     match review.verdict {
+        // The prompt says APPROVED only when Tier 1 is empty: the reviewer's own findings say
+        // what must be fixed first.
+        Verdict::Approved if review.blocking > 0 => (
+            Verdict::Revise,
+            "APPROVED with Tier 1 findings is not APPROVED (APPROVED only when Tier 1 is empty): counted as REVISE",
+        ),
         Verdict::Revise if review.blocking == 0 && approve_without_blockers => (
             Verdict::Approved,
             "approve_without_blockers: REVISE with no Tier 1 finding",

@@ -80,10 +80,12 @@ impl Pushing {
         stdout(&out)
     }
 
+    /// `git push origin ARGS` with the provider the reviews use configured (a note counts
+    /// only for the configured provider and model).
     pub fn push(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut all = vec!["push", "origin"];
         all.extend_from_slice(args);
-        git_out(&self.repo, &all, env)
+        git_out(&self.repo, &all, &[SIM, env].concat())
     }
 
     /// The remote's OID for a branch, if it has it.
@@ -434,6 +436,6 @@ fn a_first_push_to_an_empty_remote_checks_every_document_in_the_pushed_tree() {
 
     let out = repo.parwf_in(repo.path(), &["--all"], SIM);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = git_out(&repo, &["push", "origin", "main"], &[]);
+    let out = git_out(&repo, &["push", "origin", "main"], SIM);
     assert!(out.status.success(), "{}", stderr(&out));
 }

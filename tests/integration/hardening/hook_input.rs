@@ -135,6 +135,6 @@ fn a_push_of_a_branch_whose_name_is_not_utf8_is_checked_like_any_other() {
     // Reviewed: the push goes through.
     let review = p.repo.parwf_in(p.repo.path(), &["--since", "main"], SIM);
     assert_eq!(review.status.code(), Some(0), "{}", stderr(&review));
-    let out = git_out(&p.repo, &["push", "origin", "HEAD"], &[]);
+    let out = git_out(&p.repo, &["push", "origin", "HEAD"], SIM);
     assert!(out.status.success(), "{}", stderr(&out));
 }
