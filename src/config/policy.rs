@@ -220,6 +220,49 @@ mod tests {
     }
 
     #[test]
+    fn only_effective_values_from_an_untrusted_file_are_untrusted() {
+        use super::super::{load, trust, Committed, ConfigInputs};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".parwf.toml");
+        let text = "parallel = 2\n[provider]\nkind = \"command\"\ncommand = \"run-me\"\n";
+        std::fs::write(&file, text).unwrap();
+        let store = dir.path().join("state/trusted");
+        let mut inputs = ConfigInputs {
+            repo_file: Some(file.clone()),
+            trust_store: Some(store.clone()),
+            env: vec![("PARWF_PROVIDER__COMMAND".into(), "mine".into())],
+            ..ConfigInputs::default()
+        };
+        let c = load(&inputs).unwrap().config;
+        assert_eq!(c.provenance.untrusted, ["provider.kind"]);
+        assert_eq!(c.parallel, 2, "harmless settings apply untrusted");
+        assert!(c.check_trusted().is_err());
+
+        let canonical = trust::canonical(&file).unwrap();
+        trust::TrustStore::at(&store)
+            .trust(&canonical, &trust::content_hash(text.as_bytes()))
+            .unwrap();
+        assert!(load(&inputs).unwrap().config.check_trusted().is_ok());
+
+        // CI: the committed text replaces the work tree's file and needs no trust.
+        inputs.trust_store = None;
+        inputs.committed = Some(Committed {
+            rev: "0123456789ab".into(),
+            text: Some("[provider]\nkind = \"sim\"\n".into()),
+        });
+        let loaded = load(&inputs).unwrap();
+        assert!(loaded.config.check_trusted().is_ok());
+        assert_eq!(
+            loaded.config.parallel, 3,
+            "the work tree's file is not read"
+        );
+        assert_eq!(
+            loaded.sources["provider.kind"].to_string(),
+            ".parwf.toml at 0123456789ab:2"
+        );
+    }
+
+    #[test]
     fn trust_shows_what_it_trusts_but_never_a_pasted_key() {
         let text = "parallel = 2\n[provider]\nkind = \"command\"\ncommand = \"llm\"\nkeys = [\"env:K\", \"sk-live-123\"]\n";
         let got = settings_needing_trust(Path::new(".parwf.toml"), text).unwrap();

@@ -12,4 +12,5 @@ mod props;
 mod providers;
 mod resume;
 mod run;
+mod trust;
 mod writeback;

@@ -44,6 +44,16 @@ impl Repo {
         repo
     }
 
+    /// `git clone URL` into a fresh tempdir, with its own throwaway home.
+    pub fn clone_of(url: &str) -> Repo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home_dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repo { dir, home_dir };
+        let target = repo.path().display().to_string();
+        repo.git_in(&std::env::temp_dir(), &["clone", "-q", url, &target]);
+        repo
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
