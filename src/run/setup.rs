@@ -165,6 +165,7 @@ fn pool(
 }
 
 fn backend(
+    cfg: &Config,
     p: &ProviderConfig,
     kind: ProviderKind,
     workdir: &Path,
@@ -189,6 +190,13 @@ fn backend(
             model: p.model.clone(),
             timeout,
             workdir: workdir.to_path_buf(),
+            hidden_env: cfg
+                .trust
+                .notes_key
+                .trim()
+                .strip_prefix("env:")
+                .map(|name| vec![name.to_string()])
+                .unwrap_or_default(),
         }),
         _ => Backend::Sim(sim.clone()),
     })
@@ -237,12 +245,12 @@ pub fn build(
     let redactor = Redactor::new(pools.iter().flat_map(|p| p.keys.iter().cloned()));
     let sim = Arc::new(Sim::new(&cfg.sim));
     let reviewer = Provider::new(
-        backend(reviewer_cfg, reviewer_kind, workdir, &sim)?,
+        backend(cfg, reviewer_cfg, reviewer_kind, workdir, &sim)?,
         0,
         redactor.clone(),
     );
     let drafter = Provider::new(
-        backend(&drafter_cfg, drafter_kind, workdir, &sim)?,
+        backend(cfg, &drafter_cfg, drafter_kind, workdir, &sim)?,
         drafter_pool,
         redactor,
     );

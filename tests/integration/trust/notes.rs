@@ -4,7 +4,9 @@
 //! verdict only when its HMAC verifies under the notes key, and the hook accepts a note on the
 //! same terms as the cache.
 
-use super::{json, user_config, Endpoint, Origin, APPROVED_REVIEW, BLOCKED_LLD, GOOD_LLD, KEY};
+use super::{
+    json, script, user_config, Endpoint, Origin, APPROVED_REVIEW, BLOCKED_LLD, GOOD_LLD, KEY,
+};
 use crate::hook::git_out;
 use crate::support::{stderr, Repo};
 
@@ -277,4 +279,33 @@ fn the_hook_counts_a_note_only_on_the_caches_terms() {
     );
     refused_as_unreviewed(&push(&keyed), "LLD-10");
     assert_eq!(endpoint.requests().len(), 1);
+}
+
+#[test]
+fn a_command_provider_never_sees_the_notes_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("seen.txt");
+    let review = script(
+        dir.path(),
+        "review.sh",
+        &format!(
+            "printf '%s' \"${{PARWF_NOTES_KEY:-unset}}\" > '{}'\ncat > /dev/null\ncat <<'EOF'\n{APPROVED_REVIEW}EOF\n",
+            seen.display()
+        ),
+    );
+    let repo = crate::support::repo_with_branch(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
+    let command = review.display().to_string();
+    let out = repo.parwf_in(
+        repo.path(),
+        &["--since", "main"],
+        &[
+            ("PARWF_PROVIDER__KIND", "command"),
+            ("PARWF_PROVIDER__COMMAND", command.as_str()),
+            ("PARWF_TRUST__NOTES_KEY", "env:PARWF_NOTES_KEY"),
+            ("PARWF_NOTES_KEY", NOTES_KEY),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), "unset");
+    assert!(note_of(&repo, "docs/lld/LLD-1-a.md").contains("parwf-signature: hmac-sha256:"));
 }
