@@ -18,7 +18,7 @@ use crate::model::{ContentSource, Item, WorkflowKind};
 
 use crate::workspace::{Workspace, WorkspaceError};
 use history::{
-    changed_between, changed_since, git, head_commit, overlay_worktree, resolve_rev,
+    changed_between, changed_since, git, head_commit, merge_base, overlay_worktree, resolve_rev,
     tree_documents, unborn_branch_name, upstream_commit,
 };
 use paths::{explicit_paths, Matcher};
@@ -197,6 +197,31 @@ struct Selected {
     kind: WorkflowKind,
     blob: Oid,
     source: ContentSource,
+}
+
+/// The commit a selection is compared with, and its name: the merge-base for `--since REV`
+/// and for the upstream, a range's base. `None` for `--all`, explicit paths and a range from
+/// the empty tree: they compare with nothing.
+pub fn base_revision(
+    ws: &Workspace,
+    selection: &Selection,
+) -> Result<Option<(String, Oid)>, DiscoverError> {
+    let repo = ws.repo();
+    let (label, since) = match selection {
+        Selection::All | Selection::Paths(_) | Selection::Range { base: None, .. } => {
+            return Ok(None)
+        }
+        Selection::Range {
+            base: Some(base), ..
+        } => return Ok(Some((base.clone(), resolve_rev(repo, base)?.id()))),
+        Selection::Since(rev) => (rev.clone(), resolve_rev(repo, rev)?),
+        Selection::Upstream => upstream_commit(repo)?,
+    };
+    let Some(head) = head_commit(repo)? else {
+        return Err(DiscoverError::UnbornHead(unborn_branch_name(repo)));
+    };
+    let base = merge_base(repo, &label, &since, &head)?;
+    Ok(Some((format!("merge-base with {label}"), base)))
 }
 
 /// Finds the documents selected by `opts`.

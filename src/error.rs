@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::checkpoint::{LockError, StoreError};
+use crate::config::trust::TrustError;
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
 use crate::exit::{Exit, StopReason};
@@ -20,6 +21,8 @@ pub enum Error {
     Discover(#[from] DiscoverError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
     #[error(transparent)]
     Write(#[from] WriteError),
     /// Bad flags or arguments.
@@ -81,12 +84,14 @@ impl Error {
             | Error::Discover(_)
             | Error::Config(_)
             | Error::Usage { .. }
-            | Error::Lock(_) => Exit::Usage,
+            | Error::Lock(_)
+            | Error::Trust(TrustError::NoHome | TrustError::File(..)) => Exit::Usage,
             Error::Write(e) if e.is_refusal() => Exit::Usage,
             Error::Setup(e) if e.is_usage() => Exit::Usage,
             Error::Abandoned(StopReason::Signal(n)) => Exit::Signal(*n),
             Error::Abandoned(_) => Exit::TryLater,
             Error::Store(_)
+            | Error::Trust(_)
             | Error::Write(_)
             | Error::File { .. }
             | Error::Git { .. }
@@ -101,6 +106,10 @@ impl Error {
             Error::Workspace(e) => e.hint(),
             Error::Discover(e) => e.hint(),
             Error::Config(e) => e.hint(),
+            Error::Trust(TrustError::NoHome) => {
+                Some("set HOME (or XDG_STATE_HOME) so parwf can keep its record of trusted files".into())
+            }
+            Error::Trust(_) => Some("check the permissions of $XDG_STATE_HOME/parwf (default ~/.local/state/parwf)".into()),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Lock(LockError::Busy { .. }) => Some(
                 "wait for it to finish (or stop it); its lock is released when it exits, even if it crashes".into(),

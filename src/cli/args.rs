@@ -63,6 +63,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Remove run logs and checkpoints older than N days.
     Clean(CleanArgs),
+    /// Trust this repository's .parwf.toml as it is now (prints the settings it trusts).
+    Trust(TrustArgs),
     /// Git hook entry points (`parwf hook pre-push REMOTE URL`, called by hooks/pre-push).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -133,6 +135,11 @@ pub struct RunArgs {
     /// Ignore checkpoints (and cached verdicts): review everything selected from scratch.
     #[arg(long)]
     pub fresh: bool,
+
+    /// Run as CI (the default when `CI` is set): the config comes from the base revision,
+    /// and a cached verdict counts only with a valid signature ([trust] notes_key).
+    #[arg(long)]
+    pub ci: bool,
 
     /// Provider to use, overriding config `provider.kind` (e.g. `sim` to try offline).
     #[arg(long, value_enum, value_name = "KIND")]
@@ -300,6 +307,14 @@ pub struct InstallHookArgs {
 pub enum ConfigCommand {
     /// Print every effective value and where it came from.
     Show,
+}
+
+/// `parwf trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Forget the trust given to this repository's .parwf.toml.
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 /// `parwf man`.

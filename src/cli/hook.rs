@@ -46,7 +46,17 @@ pub fn pre_push(
     let ws = Workspace::discover(cwd)?;
     let config = config::load(&inputs(&ws))?.config;
     let mut show = |s: &crate::report::summary::Summary| eprint!("{}", s.to_human());
-    match hook::pre_push(&ws, cwd, &args.remote, &updates, &config, mode, &mut show)? {
+    let decision = hook::pre_push(
+        &ws,
+        cwd,
+        &args.remote,
+        &updates,
+        &config,
+        env,
+        mode,
+        &mut show,
+    )?;
+    match decision {
         HookDecision::Pass => Ok(Exit::Ok),
         HookDecision::Approved(ids) => {
             eprintln!(
@@ -106,6 +116,9 @@ fn refusal(r: &Refusal) -> String {
         if !commands.contains(&cmd) {
             commands.push(cmd);
         }
+    }
+    if r.no_provider {
+        out.push_str("  no provider is configured: a verdict note counts only for the configured [provider] kind and model\n");
     }
     if let Some(c) = r.failing.iter().find(|c| c.verdict.is_some()) {
         out.push_str(&format!(

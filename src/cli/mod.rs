@@ -11,6 +11,7 @@ pub mod install_hook;
 mod man;
 pub mod run;
 mod state;
+mod trust_cmd;
 mod verdict_cmd;
 
 use std::io::IsTerminal;
@@ -193,6 +194,7 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(Command::Init(args)) => init::init(&args, &workspace()?),
         Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
+        Some(Command::Trust(args)) => trust_cmd::trust(&args, &workspace()?, env),
         Some(Command::Man(args)) => man::man(&args),
         Some(Command::Status(args)) => state::status(&args, &workspace()?),
         Some(Command::Show(args)) => state::show(&args, &workspace()?, &cwd),

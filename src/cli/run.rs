@@ -48,6 +48,7 @@ pub fn options(args: &RunArgs, cwd: &Path, env: &Env) -> Result<RunOptions, Erro
     opts.partition = partition;
     opts.identity = identity(|k| env.var(k));
     opts.env = env.clone();
+    opts.ci = args.ci || env.is_ci();
     Ok(opts)
 }
 
@@ -72,7 +73,15 @@ pub fn run(
     env: &Env,
     mode: Mode,
 ) -> Result<Exit, Error> {
-    let plan = Plan::new(options(args, cwd, env)?, inputs)?;
+    let mut opts = options(args, cwd, env)?;
+    let mut inputs = inputs;
+    if opts.ci {
+        // CI decides with the base revision's committed config, never the branch's own.
+        let base = run::ci::use_base_config(ws, &opts.selection, &mut inputs)?;
+        eprintln!("{}", base.notice);
+        opts.config_rev = base.commit;
+    }
+    let plan = Plan::new(opts, inputs)?;
     let outcome = run::execute(ws, &plan, mode)?;
     let step_summary = env.var("GITHUB_STEP_SUMMARY").map(PathBuf::from);
     print(

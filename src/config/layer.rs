@@ -30,6 +30,13 @@ pub enum ConfigError {
         msg: String,
         origin: Source,
     },
+    /// A repository file sets trusted-only settings and the user has not trusted it.
+    #[error("{path} is not trusted: it sets {keys} (settings that run commands, read files or choose where requests and keys go)", path = .file.display(), keys = .keys.join(", "))]
+    Untrusted { file: PathBuf, keys: Vec<String> },
+    /// Keys would go to an endpoint someone else configured. Both name a setting and where it
+    /// was set: `` `provider.keys` (~/.config/parwf/config.toml:3) ``.
+    #[error("{keys} would be sent to the endpoint {endpoint}, set elsewhere: keys go only where the layer that set them says")]
+    KeyBinding { keys: String, endpoint: String },
     #[error("internal configuration error: {0}")]
     Internal(String),
 }
@@ -53,6 +60,15 @@ impl ConfigError {
             ConfigError::Invalid { key, .. } if key.ends_with(".keys") => Some(
                 "keys are references: \"env:NAME\", \"file:PATH\" or \"cmd:COMMAND\"; never put a key in a config file"
                     .into(),
+            ),
+            ConfigError::Invalid { key, .. } if key == "trust.notes_key" => Some(
+                "notes_key is a reference: \"env:NAME\", \"file:PATH\" or \"cmd:COMMAND\"".into(),
+            ),
+            ConfigError::Untrusted { .. } => Some(
+                "read the file, then run `parwf trust` (it shows what it trusts); --dry-run, `parwf config show` and `parwf status` work without it".into(),
+            ),
+            ConfigError::KeyBinding { .. } => Some(
+                "set the keys and their endpoint (base_url, or kind for its own host; command) in the same place: both in your user config or environment, or both in the trusted .parwf.toml".into(),
             ),
             ConfigError::Internal(_) => None,
             _ => Some("`parwf config show` lists every key in effect; `parwf init` writes a commented .parwf.toml (in a repo without one)".into()),
@@ -91,7 +107,7 @@ pub(super) fn leaves(t: &Table) -> BTreeMap<String, Value> {
 }
 
 /// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type.
-fn schema_key(key: &str) -> String {
+pub(super) fn schema_key(key: &str) -> String {
     match key.strip_prefix("drafter.") {
         Some(rest) => format!("provider.{rest}"),
         None => key.to_string(),

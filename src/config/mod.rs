@@ -2,7 +2,10 @@
 
 mod choices;
 mod layer;
+pub mod policy;
 pub mod starter;
+pub mod trust;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,6 +16,7 @@ use toml::{Table, Value};
 
 pub use choices::{HookMode, ProviderKind, WriteMode};
 pub use layer::ConfigError;
+pub use policy::Provenance;
 
 use crate::model::{Gate, Verdict, WorkflowKind};
 
@@ -23,7 +27,15 @@ pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Default,
-    File { path: PathBuf, line: usize },
+    File {
+        path: PathBuf,
+        line: usize,
+    },
+    /// `.parwf.toml` as committed on a revision (CI reads the base revision's).
+    Committed {
+        rev: String,
+        line: usize,
+    },
     Env(String),
     Flag(String),
 }
@@ -33,6 +45,7 @@ impl fmt::Display for Source {
         match self {
             Source::Default => write!(f, "default"),
             Source::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Source::Committed { rev, line } => write!(f, ".parwf.toml at {rev}:{line}"),
             Source::Env(v) => write!(f, "env {v}"),
             Source::Flag(flag) => write!(f, "flag {flag}"),
         }
@@ -58,6 +71,10 @@ pub struct Config {
     pub drafter: Table,
     pub sim: SimConfig,
     pub hook: HookConfig,
+    pub trust: TrustConfig,
+    /// Where every value came from and what is not trusted (set by [`load`]).
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
 /// `[workflows.<name>]`.
@@ -86,6 +103,8 @@ pub struct ProviderConfig {
     pub timeout_s: u64,
     pub retries: u32,
     pub max_wait_s: u64,
+    /// Allow `http://` to a host other than this machine (keys and documents in clear).
+    pub allow_insecure_http: bool,
 }
 
 /// `[sim]`: the built-in offline provider.
@@ -105,6 +124,22 @@ pub struct HookConfig {
     pub timeout_s: u64,
 }
 
+/// `[trust]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrustConfig {
+    /// A key reference to the secret verdict notes are signed with; "" = none.
+    pub notes_key: String,
+}
+
+/// The repository config as committed on a revision: what CI reads instead of the work tree.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The revision, as messages show it (a short commit id).
+    pub rev: String,
+    /// The file's text; `None` when the revision has no `.parwf.toml`.
+    pub text: Option<String>,
+}
+
 /// Everything config loading reads from the outside world, passed in so tests need no process env.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigInputs {
@@ -112,6 +147,10 @@ pub struct ConfigInputs {
     pub user_file: Option<PathBuf>,
     /// The repo's `.parwf.toml`, if inside a repo.
     pub repo_file: Option<PathBuf>,
+    /// The repository config committed on a trusted revision; replaces `repo_file` (CI).
+    pub committed: Option<Committed>,
+    /// The user's record of trusted repository files; `None` trusts none.
+    pub trust_store: Option<PathBuf>,
     /// All `PARWF_*` variables.
     pub env: Vec<(String, String)>,
     /// Flag overrides: (dotted key, value, flag name).
@@ -141,6 +180,8 @@ impl ConfigInputs {
         ConfigInputs {
             user_file: user_dir.map(|d| d.join("parwf").join("config.toml")),
             repo_file: repo_root.map(|r| r.join(".parwf.toml")),
+            committed: None,
+            trust_store: trust::store_path(env),
             env: env
                 .with_prefix("PARWF_")
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -191,7 +232,15 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         }),
     };
 
-    for path in [&inputs.user_file, &inputs.repo_file].into_iter().flatten() {
+    // The repository's values of trusted-only settings, when its file is not trusted.
+    let mut untrusted_file = None;
+    let mut candidates = Vec::new();
+    let repo_file = inputs
+        .repo_file
+        .as_ref()
+        .filter(|_| inputs.committed.is_none());
+    for (path, is_repo) in [(inputs.user_file.as_ref(), false), (repo_file, true)] {
+        let Some(path) = path else { continue };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -200,13 +249,42 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         let table: Table = text
             .parse()
             .map_err(|e: toml::de::Error| ConfigError::parse(path, &text, &e))?;
-        for (key, value) in layer::leaves(&table) {
+        let leaves = layer::leaves(&table);
+        if is_repo
+            && leaves.keys().any(|k| policy::trusted_only(k))
+            && !trusted(inputs, path, &text)
+        {
+            untrusted_file = Some(path.clone());
+            candidates.extend(leaves.keys().filter(|k| policy::trusted_only(k)).cloned());
+        }
+        for (key, value) in leaves {
             let line = layer::line_of(&text, &key);
             let source = Source::File {
                 path: path.clone(),
                 line,
             };
             take(key, Ok(value), source)?;
+        }
+    }
+    if let Some(Committed {
+        rev,
+        text: Some(text),
+    }) = &inputs.committed
+    {
+        let shown = PathBuf::from(format!(".parwf.toml at {rev}"));
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::parse(&shown, text, &e))?;
+        for (key, value) in layer::leaves(&table) {
+            let line = layer::line_of(text, &key);
+            take(
+                key,
+                Ok(value),
+                Source::Committed {
+                    rev: rev.clone(),
+                    line,
+                },
+            )?;
         }
     }
 
@@ -236,10 +314,24 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
     let values = layer::leaves(&merged);
     // Only keys that exist somewhere are reported; `drafter.*` appear once set.
     sources.retain(|k, _| values.contains_key(k));
-    let config: Config = Value::Table(merged)
+    let mut config: Config = Value::Table(merged)
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError::Internal(e.message().to_string()))?;
-    validate(&config, &sources)?;
+    // Only values still coming from the untrusted file count: a later layer may override them.
+    let untrusted: Vec<String> = candidates
+        .into_iter()
+        .filter(|k| {
+            matches!((sources.get(k), &untrusted_file),
+                (Some(Source::File { path, .. }), Some(f)) if path == f)
+        })
+        .collect();
+    config.provenance = Provenance {
+        sources: sources.clone(),
+        repo_file: repo_file.cloned(),
+        untrusted_file: untrusted_file.filter(|_| !untrusted.is_empty()),
+        untrusted,
+    };
+    validate::validate(&config, repo_file.and_then(|f| f.parent()))?;
     Ok(Loaded {
         config,
         sources,
@@ -248,33 +340,12 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
     })
 }
 
-/// Checks that need more than a type: ranges, enums, key references.
-fn validate(c: &Config, sources: &BTreeMap<String, Source>) -> Result<(), ConfigError> {
-    let src = |k: &str| sources.get(k).cloned().unwrap_or(Source::Default);
-    let bad = |key: &str, msg: String| ConfigError::Invalid {
-        key: key.to_string(),
-        msg,
-        origin: src(key),
+/// Whether the user trusts the repository file `path` with this content.
+fn trusted(inputs: &ConfigInputs, path: &Path, text: &str) -> bool {
+    let (Some(store), Ok(file)) = (&inputs.trust_store, trust::canonical(path)) else {
+        return false;
     };
-    if c.max_parallel == 0 {
-        return Err(bad("max_parallel", "must be at least 1".into()));
-    }
-    let drafter = c.drafter_provider()?;
-    for (setting, keys) in [
-        ("provider.keys", &c.provider.keys),
-        ("drafter.keys", &drafter.keys),
-    ] {
-        for (i, k) in keys.iter().enumerate() {
-            if !["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p)) {
-                // Never echo the value: it may be a key pasted by mistake.
-                return Err(bad(
-                    setting,
-                    format!("entry {} is not a key reference", i + 1),
-                ));
-            }
-        }
-    }
-    Ok(())
+    trust::TrustStore::at(store).trusts(&file, &trust::content_hash(text.as_bytes()))
 }
 
 impl Config {
@@ -316,7 +387,12 @@ impl Loaded {
         let width = self.values.keys().map(|k| k.len()).max().unwrap_or(0);
         for (key, value) in &self.values {
             let source = self.sources.get(key).cloned().unwrap_or(Source::Default);
-            out.push_str(&format!("{key:width$} = {value}  # {source}\n"));
+            let mark = if self.config.provenance.is_untrusted(key) {
+                " (untrusted: not used until `parwf trust`)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("{key:width$} = {value}  # {source}{mark}\n"));
         }
         out
     }

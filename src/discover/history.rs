@@ -77,17 +77,14 @@ pub(super) fn upstream_commit(repo: &Repository) -> Result<(String, Commit<'_>),
     Ok((name, commit))
 }
 
-/// Documents added or modified in `merge-base(since, HEAD)..HEAD`: one tree-to-tree diff.
-pub(super) fn changed_since(
+/// `merge-base(since, head)`; `label` names `since` in errors.
+pub(super) fn merge_base(
     repo: &Repository,
     label: &str,
     since: &Commit<'_>,
     head: &Commit<'_>,
-    head_tree: &Tree<'_>,
-    matcher: &Matcher,
-    warnings: &mut Vec<String>,
-) -> Result<BTreeMap<String, Selected>, DiscoverError> {
-    let base = repo.merge_base(since.id(), head.id()).map_err(|e| {
+) -> Result<Oid, DiscoverError> {
+    repo.merge_base(since.id(), head.id()).map_err(|e| {
         // In a shallow clone the walk can also stop at a missing parent.
         let shallow = repo.is_shallow();
         if e.code() == ErrorCode::NotFound && (shallow || e.class() == ErrorClass::Merge) {
@@ -98,7 +95,20 @@ pub(super) fn changed_since(
         } else {
             git(e)
         }
-    })?;
+    })
+}
+
+/// Documents added or modified in `merge-base(since, HEAD)..HEAD`: one tree-to-tree diff.
+pub(super) fn changed_since(
+    repo: &Repository,
+    label: &str,
+    since: &Commit<'_>,
+    head: &Commit<'_>,
+    head_tree: &Tree<'_>,
+    matcher: &Matcher,
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<String, Selected>, DiscoverError> {
+    let base = merge_base(repo, label, since, head)?;
     let base_tree = repo.find_commit(base).and_then(|c| c.tree()).map_err(git)?;
     changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)
 }

@@ -20,6 +20,9 @@ pub struct CommandProvider {
     pub model: String,
     pub timeout: Duration,
     pub workdir: PathBuf,
+    /// Environment variables the command must not see (the one holding the notes key: a
+    /// review tool has no business with what makes CI's verdicts unforgeable).
+    pub hidden_env: Vec<String>,
 }
 
 /// Kills the command's whole process group when the call ends early (timeout, Ctrl+C), so a
@@ -53,6 +56,9 @@ impl CommandProvider {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        for name in &self.hidden_env {
+            cmd.env_remove(name);
+        }
         if !key.expose().is_empty() {
             cmd.env("PARWF_API_KEY", key.expose());
         }
@@ -171,6 +177,7 @@ mod tests {
             model: "m1".into(),
             timeout: Duration::from_millis(timeout_ms),
             workdir: std::env::temp_dir(),
+            hidden_env: Vec::new(),
         }
     }
 

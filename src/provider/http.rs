@@ -27,6 +27,9 @@ impl Http {
         settings.base_url = settings.base_url.trim_end_matches('/').to_string();
         let client = reqwest::Client::builder()
             .user_agent(concat!("parwf/", env!("CARGO_PKG_VERSION")))
+            // A redirect would carry the key headers (reqwest strips only Authorization) and
+            // the prompt to a host nobody configured.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.timeout.min(Duration::from_secs(30)))
             .build()?;
         Ok(Http {
@@ -66,6 +69,9 @@ impl Http {
                 .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect(),
         );
+        if (300..400).contains(&status) {
+            return Err(redirect(status, &headers, &s.base_url));
+        }
         let ok = (200..300).contains(&status);
         let too_big = || {
             ProviderError::Fatal(format!(
@@ -137,6 +143,28 @@ async fn read_capped(resp: &mut reqwest::Response) -> Result<(String, bool), req
         bytes.extend_from_slice(&chunk);
     }
     Ok((String::from_utf8_lossy(&bytes).into_owned(), true))
+}
+
+/// A 3xx answer: never followed, the item fails naming where it pointed.
+fn redirect(status: u16, headers: &Headers, base_url: &str) -> ProviderError {
+    let target = headers
+        .get("location")
+        .map(
+            |loc| match reqwest::Url::parse(base_url).and_then(|b| b.join(loc)) {
+                Ok(url) => {
+                    let host = url.host_str().unwrap_or("?").to_string();
+                    match url.port() {
+                        Some(p) => format!("{host}:{p}"),
+                        None => host,
+                    }
+                }
+                Err(_) => "an unreadable location".to_string(),
+            },
+        )
+        .unwrap_or_else(|| "no location".to_string());
+    ProviderError::Fatal(format!(
+        "HTTP {status} redirect to {target}: not followed (it would carry the key and the document to a host nobody configured); set base_url to the address that answers"
+    ))
 }
 
 /// A timeout, refused connection, reset: worth retrying.
@@ -238,6 +266,37 @@ mod tests {
             matches!(&e, ProviderError::Fatal(m) if m.contains("larger than 4 MiB")),
             "{e:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed_and_names_its_target() {
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = hits.clone();
+        let other = LocalServer::start(move |_| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            HttpResponse::json(200, "{}")
+        })
+        .unwrap();
+        let target = format!("{}/v1/chat/completions", other.url());
+        let server =
+            LocalServer::start(move |_| HttpResponse::json(307, "").header("location", &target))
+                .unwrap();
+        let h = http(Api::OpenAi, format!("{}/v1", server.url()), 2000);
+        let e = h
+            .complete("hi", &Secret::new("key-1", "k"))
+            .await
+            .unwrap_err();
+        let port = other
+            .url()
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            matches!(&e, ProviderError::Fatal(m) if m.starts_with(&format!("HTTP 307 redirect to 127.0.0.1:{port}: not followed"))),
+            "{e:?}"
+        );
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

@@ -111,6 +111,9 @@ impl ProviderError {
     }
 }
 
+/// The shortest part of a key that is redacted on its own.
+const PART: usize = 8;
+
 /// Replaces the text of every key in the run with its label, so that a provider echoing a key
 /// in an error (or anywhere) cannot carry it out of the provider layer.
 #[derive(Debug, Clone, Default)]
@@ -132,7 +135,8 @@ impl Redactor {
         }
     }
 
-    /// `text` with every key replaced by `[key-N]`.
+    /// `text` with every key replaced by `[key-N]`, and every run of 8 or more consecutive
+    /// characters of a key too (a provider echoing `sk-proj-…abcd1234` still shows part of it).
     pub fn clean(&self, text: String) -> String {
         let mut out = text;
         for k in self.keys.iter() {
@@ -140,6 +144,59 @@ impl Redactor {
                 out = out.replace(k.expose(), &format!("[{}]", k.label()));
             }
         }
+        self.clean_parts(out)
+    }
+
+    /// Replaces the longest runs of at least [`PART`] bytes that occur in a key.
+    fn clean_parts(&self, text: String) -> String {
+        let keys: Vec<&Secret> = self
+            .keys
+            .iter()
+            .filter(|k| k.expose().len() >= PART)
+            .collect();
+        if keys.is_empty() || text.len() < PART {
+            return text;
+        }
+        let windows: std::collections::HashSet<&[u8]> = keys
+            .iter()
+            .flat_map(|k| k.expose().as_bytes().windows(PART))
+            .collect();
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let (mut i, mut copied) = (0, 0);
+        while i + PART <= bytes.len() {
+            if !text.is_char_boundary(i) || !windows.contains(&bytes[i..i + PART]) {
+                i += 1;
+                continue;
+            }
+            // Extend the match as far as one key still contains it.
+            let (mut best, mut label) = (0, "");
+            for k in &keys {
+                let mut end = i + PART;
+                let key = k.expose();
+                if !key.contains(&text[i..end]) {
+                    continue;
+                }
+                while end < bytes.len()
+                    && text.is_char_boundary(end + 1)
+                    && key.contains(&text[i..end + 1])
+                {
+                    end += 1;
+                }
+                if end - i > best {
+                    (best, label) = (end - i, k.label());
+                }
+            }
+            if best == 0 {
+                i += 1;
+                continue;
+            }
+            out.push_str(&text[copied..i]);
+            out.push_str(&format!("[{label}]"));
+            i += best;
+            copied = i;
+        }
+        out.push_str(&text[copied..]);
         out
     }
 
@@ -261,5 +318,24 @@ mod tests {
         );
         let e = r.clean_error(ProviderError::Fatal("HTTP 400: key sk-abc".into()));
         assert_eq!(e.to_string(), "HTTP 400: key [key-1]");
+    }
+
+    #[test]
+    fn any_eight_characters_of_a_key_are_redacted_too() {
+        let r = Redactor::new([Secret::new("key-1", "sk-proj-0123456789abcdefXYZ")]);
+        for (echo, want) in [
+            (
+                "Incorrect API key provided: sk-proj-****89abcdefXYZ.",
+                "Incorrect API key provided: [key-1]****[key-1].",
+            ),
+            ("tail 9abcdefX here", "tail [key-1] here"),
+            ("seven 0123456 stays", "seven 0123456 stays"),
+            ("é0123456789é", "é[key-1]é"),
+        ] {
+            assert_eq!(r.clean(echo.into()), want, "{echo}");
+        }
+        // Short keys are only ever replaced whole.
+        let r = Redactor::new([Secret::new("key-1", "abc")]);
+        assert_eq!(r.clean("abcd abc".into()), "[key-1]d [key-1]");
     }
 }

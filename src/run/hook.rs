@@ -10,17 +10,21 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::plan::{Plan, RunOptions};
+use super::setup;
 use super::status::StopReason;
 use super::{execute, RunOutcome};
 use crate::config::{Config, HookMode};
 use crate::discover::push::{push_ranges, PushRange, RefUpdate};
 use crate::discover::{self, DiscoverOptions, Selection};
+use crate::env::Env;
 use crate::error::Error;
 use crate::model::{Gate, Item, Verdict};
 use crate::report::progress::Mode;
 use crate::report::summary::Summary;
 use crate::workspace::Workspace;
+use crate::writeback::cache::NoteRule;
 use crate::writeback::notes::NotesStore;
+use crate::writeback::{model_label, RunInfo};
 
 /// What the hook knows about one changed document.
 #[derive(Debug, Clone)]
@@ -55,18 +59,22 @@ pub struct Refusal {
     pub head: Option<String>,
     /// `mode = "review"` ran out of time.
     pub unfinished: Option<Duration>,
+    /// No provider is configured, so no note can match one.
+    pub no_provider: bool,
 }
 
 /// What review mode printed of its runs, for the hook to show.
 pub type Shown<'a> = &'a mut dyn FnMut(&Summary);
 
 /// Decides a push: `updates` are git's pre-push lines, `remote` the remote's name.
+#[allow(clippy::too_many_arguments)]
 pub fn pre_push(
     ws: &Workspace,
     cwd: &Path,
     remote: &str,
     updates: &[RefUpdate],
     config: &Config,
+    env: &Env,
     mode: Mode,
     shown: Shown<'_>,
 ) -> Result<HookDecision, Error> {
@@ -78,11 +86,25 @@ pub fn pre_push(
     if checked.is_empty() {
         return Ok(HookDecision::Pass);
     }
+    // A note counts on the same terms as in the cache: written for this workflow, with these
+    // prompts and this model, and signed when a notes key is configured.
+    let prompts = super::work_tree_prompts(ws, &config.prompts_dir)?;
+    let workdir = ws.workdir()?;
+    let lookup = |name: &str| env.raw(name).map(String::from);
+    let rule = NoteRule {
+        info: RunInfo {
+            model: model_label(&config.provider),
+            prompt_hash: prompts.hash,
+        },
+        signatures: setup::note_signatures(config, false, true, workdir, &lookup)?,
+    };
     let notes = NotesStore::new(ws.repo());
     for c in &mut checked {
         if let Some(note) = notes.get_hex(&c.item.blob).map_err(Error::notes)? {
-            c.verdict = Some(note.header.verdict);
-            c.blocking = note.header.blocking;
+            if rule.accepts(&note, &c.item.blob, c.item.workflow).is_ok() {
+                c.verdict = Some(note.header.verdict);
+                c.blocking = note.header.blocking;
+            }
         }
     }
     let gate = config.gate();
@@ -93,6 +115,7 @@ pub fn pre_push(
             ws,
             cwd,
             config,
+            env,
             mode,
             gate: &gate,
         };
@@ -120,6 +143,7 @@ pub fn pre_push(
         ranges,
         head,
         unfinished,
+        no_provider: rule.info.model.is_empty(),
     }))
 }
 
@@ -173,6 +197,7 @@ struct Review<'a> {
     ws: &'a Workspace,
     cwd: &'a Path,
     config: &'a Config,
+    env: &'a Env,
     mode: Mode,
     gate: &'a Gate,
 }
@@ -203,6 +228,7 @@ impl Review<'_> {
             let mut opts = RunOptions::new(range_selection(range), self.cwd.to_path_buf());
             opts.in_hook = true;
             opts.time_limit = Some(left);
+            opts.env = self.env.clone();
             let plan = Plan::from_config(opts, self.config.clone(), Vec::new())?;
             eprintln!(
                 "[PARWF] pre-push: reviewing the changed documents without a passing verdict (hook.timeout_s = {})",

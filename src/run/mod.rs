@@ -2,6 +2,7 @@
 //! write back → report. The CLI lowers its flags into a [`Plan`] and prints what comes back;
 //! the pre-push hook and the demo call the same pipeline.
 
+pub mod ci;
 pub mod hook;
 mod items;
 pub mod plan;
@@ -23,6 +24,7 @@ use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
 use crate::workflow::prompts::Prompts;
 use crate::workspace::Workspace;
+use crate::writeback::cache::Signatures;
 pub use plan::{Plan, RunOptions};
 use stages::Selected;
 pub use status::{RunStatus, StopReason};
@@ -63,7 +65,23 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
         startup.print(&format!("warning: {w}"));
     }
     let prompts = load_prompts(ws, plan)?;
-    let mut selected = Selected::new(ws, plan, found.items, &prompts)?;
+    // The notes key is read only when something may run: a dry run reads no secret.
+    let signatures = setup::note_signatures(
+        &plan.config,
+        plan.ci,
+        !plan.dry_run,
+        ws.workdir()?,
+        &|name| plan.env.raw(name).map(String::from),
+    )?;
+    let ci_unverifiable = matches!(signatures, Signatures::Refused);
+    let mut selected = Selected::new(ws, plan, found.items, &prompts, signatures)?;
+    if ci_unverifiable && !plan.fresh && !selected.items.is_empty() {
+        startup.print("[PARWF] CI: no [trust] notes_key is set, so no cached verdict can be verified and none is accepted: every document is reviewed");
+    } else {
+        for (id, why) in &selected.refused {
+            startup.print(&format!("[{id}] {why}: reviewing it again"));
+        }
+    }
     let layout = ws.layout();
     if plan.dry_run {
         let resumable = stages::resumable_items(&selected.items, layout, &prompts.hash);
@@ -97,7 +115,7 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
         status.write_failed = !stages::write_back(
             ws,
             plan,
-            &selected.info,
+            &selected.rule,
             &mut summary,
             reviews,
             &[],
@@ -141,7 +159,7 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
     status.write_failed = !stages::write_back(
         ws,
         plan,
-        &selected.info,
+        &selected.rule,
         &mut summary,
         reviews,
         &outcomes,
@@ -157,12 +175,30 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
     Ok(RunOutcome::Reviewed(summary))
 }
 
-/// The prompts in use: built in, or from `prompts_dir`.
+/// The prompts in use: built in, or from `prompts_dir` (in CI, as committed on the base
+/// revision: the branch under review does not choose its reviewer's instructions).
 fn load_prompts(ws: &Workspace, plan: &Plan) -> Result<Prompts, Error> {
-    let dir = if plan.config.prompts_dir.is_empty() {
+    let dir = &plan.config.prompts_dir;
+    if plan.ci && !dir.is_empty() {
+        let Some(rev) = &plan.config_rev else {
+            return Err(Error::usage(
+                "in CI, prompts_dir is read from the base revision, and this selection has none",
+                "pass --since REV (the base branch), or unset prompts_dir",
+            ));
+        };
+        return Ok(Prompts::with_overrides(ci::committed_prompts(
+            ws, rev, dir,
+        )?));
+    }
+    work_tree_prompts(ws, dir)
+}
+
+/// The built-in prompts, or those of `prompts_dir` in the work tree.
+fn work_tree_prompts(ws: &Workspace, dir: &str) -> Result<Prompts, Error> {
+    let dir = if dir.is_empty() {
         None
     } else {
-        Some(ws.workdir()?.join(&plan.config.prompts_dir))
+        Some(ws.workdir()?.join(dir))
     };
     Prompts::load(dir.as_deref()).map_err(|e| {
         Error::usage(

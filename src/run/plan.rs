@@ -43,6 +43,10 @@ pub struct RunOptions {
     pub cwd: PathBuf,
     /// The environment `env:` key references are read from.
     pub env: Env,
+    /// Run as CI (`CI` set, or `--ci`): cached verdicts count only when signed.
+    pub ci: bool,
+    /// In CI, the base revision whose committed config (and prompts) the run uses.
+    pub config_rev: Option<String>,
 }
 
 impl RunOptions {
@@ -64,6 +68,8 @@ impl RunOptions {
             identity: None,
             cwd,
             env: Env::default(),
+            ci: false,
+            config_rev: None,
         }
     }
 }
@@ -81,6 +87,8 @@ pub struct Plan {
     pub(crate) write: WriteOptions,
     pub(crate) time_limit: Option<Duration>,
     pub(crate) env: Env,
+    pub(crate) ci: bool,
+    pub(crate) config_rev: Option<String>,
     /// Configuration warnings (unknown keys …), printed when the run starts.
     pub(crate) warnings: Vec<String>,
 }
@@ -117,6 +125,10 @@ impl Plan {
         config: Config,
         mut warnings: Vec<String>,
     ) -> Result<Plan, Error> {
+        // Nothing runs on settings the user has not trusted; a dry run runs nothing.
+        if !opts.dry_run {
+            config.check_trusted()?;
+        }
         let max = config.max_parallel;
         let parallel = opts.parallel.unwrap_or(config.parallel as i64);
         if parallel < 1 || parallel as u64 > max as u64 {
@@ -157,6 +169,8 @@ impl Plan {
             write,
             time_limit: opts.time_limit,
             env: opts.env,
+            ci: opts.ci,
+            config_rev: opts.config_rev,
             warnings,
             config,
         })

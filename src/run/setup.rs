@@ -16,6 +16,7 @@ use crate::provider::keyref::{self, Lookup};
 use crate::provider::secret::Secret;
 use crate::provider::wire::{Api, Settings};
 use crate::provider::{sim::Sim, Backend, Provider, Redactor, TokenBudget};
+use crate::writeback::cache::Signatures;
 
 /// Why the providers could not be set up: something missing in the configuration or a key
 /// reference that gives no key (usage errors), or no HTTP client.
@@ -176,6 +177,7 @@ fn pool(
 }
 
 fn backend(
+    cfg: &Config,
     p: &ProviderConfig,
     kind: ProviderKind,
     workdir: &Path,
@@ -200,6 +202,13 @@ fn backend(
             model: p.model.clone(),
             timeout,
             workdir: workdir.to_path_buf(),
+            hidden_env: cfg
+                .trust
+                .notes_key
+                .trim()
+                .strip_prefix("env:")
+                .map(|name| vec![name.to_string()])
+                .unwrap_or_default(),
         }),
         _ => Backend::Sim(sim.clone()),
     })
@@ -248,6 +257,8 @@ pub fn build(
     workers: usize,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Setup, SetupError> {
+    // Keys go only to the endpoint configured beside them.
+    cfg.check_key_binding()?;
     let reviewer_cfg = &cfg.provider;
     let drafter_cfg = cfg.drafter_provider()?;
     let reviewer_kind = check(reviewer_cfg, "provider")?;
@@ -281,13 +292,13 @@ pub fn build(
     let redactor = Redactor::new(pools.iter().flat_map(|p| p.keys.iter().cloned()));
     let sim = Arc::new(Sim::new(&cfg.sim));
     let reviewer = Provider::new(
-        backend(reviewer_cfg, reviewer_kind, workdir, &sim)?,
+        backend(cfg, reviewer_cfg, reviewer_kind, workdir, &sim)?,
         0,
         redactor.clone(),
     )
     .with_budget(budget(reviewer_cfg, reviewer_kind));
     let drafter = Provider::new(
-        backend(&drafter_cfg, drafter_kind, workdir, &sim)?,
+        backend(cfg, &drafter_cfg, drafter_kind, workdir, &sim)?,
         drafter_pool,
         redactor,
     )
@@ -298,6 +309,51 @@ pub fn build(
         pools,
         warnings,
     })
+}
+
+/// What a verdict note's signature must show in this run: with `[trust] notes_key`, a valid
+/// signature under it (read only when `read_secret`: a dry run reads no secret); without one,
+/// nothing locally and, in CI, no note counts at all.
+pub fn note_signatures(
+    cfg: &Config,
+    ci: bool,
+    read_secret: bool,
+    workdir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Signatures, SetupError> {
+    let reference = cfg.trust.notes_key.trim();
+    if reference.is_empty() {
+        return Ok(if ci {
+            Signatures::Refused
+        } else {
+            Signatures::Unchecked
+        });
+    }
+    if !read_secret {
+        return Ok(Signatures::Present);
+    }
+    let prov = &cfg.provenance;
+    if let (true, Some(file)) = (prov.is_untrusted("trust.notes_key"), &prov.untrusted_file) {
+        return Err(SetupError::Invalid(crate::config::ConfigError::Untrusted {
+            file: file.clone(),
+            keys: vec!["trust.notes_key".into()],
+        }));
+    }
+    let lookup = Lookup { env, base: workdir };
+    let resolved = keyref::resolve(
+        &[reference.to_string()],
+        "trust.notes_key",
+        "notes-key-",
+        &lookup,
+    )
+    .map_err(|e| SetupError::config(e.msg, e.hint))?;
+    match resolved.keys.into_iter().next() {
+        Some(key) if !key.expose().is_empty() => Ok(Signatures::Verified(key)),
+        _ => Err(SetupError::config(
+            "trust.notes_key gives no key",
+            "point it at the secret verdict notes are signed with, e.g. \"env:PARWF_NOTES_KEY\"",
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -14,15 +14,19 @@ use crate::report::progress::Reporter;
 use crate::report::summary::Summary;
 use crate::workflow::{prompts::Prompts, ItemOutcome};
 use crate::workspace::Workspace;
+use crate::writeback::cache::{Cached, Lookup, NoteRule, Signatures};
 use crate::writeback::notes::NotesStore;
-use crate::writeback::{self, cache::Cached, RunInfo};
+use crate::writeback::{self, RunInfo};
 
 /// The items of a run and what git already knows about them.
 pub struct Selected {
     pub items: Vec<Item>,
     /// Per item: its cached verdict, if any.
     pub cached: Vec<Option<Cached>>,
-    pub info: RunInfo,
+    /// Which notes count, and the key new ones are signed with.
+    pub rule: NoteRule,
+    /// Notes not accepted for their signature: `[ID] why`, reviewed again.
+    pub refused: Vec<(String, &'static str)>,
 }
 
 impl Selected {
@@ -32,28 +36,36 @@ impl Selected {
         plan: &Plan,
         mut items: Vec<Item>,
         prompts: &Prompts,
+        signatures: Signatures,
     ) -> Result<Selected, Error> {
         if let Some(p) = plan.partition {
             items.retain(|i| p.contains(&i.id));
         }
-        let info = RunInfo {
-            model: writeback::model_label(&plan.config.provider),
-            prompt_hash: prompts.hash.clone(),
+        let rule = NoteRule {
+            info: RunInfo {
+                model: writeback::model_label(&plan.config.provider),
+                prompt_hash: prompts.hash.clone(),
+            },
+            signatures,
         };
-        let cached = if plan.fresh || items.is_empty() {
-            vec![None; items.len()]
+        let found = if plan.fresh || items.is_empty() {
+            Lookup {
+                cached: vec![None; items.len()],
+                refused: Vec::new(),
+            }
         } else {
             writeback::cache::lookup(
                 &NotesStore::new(ws.repo()),
                 &items,
-                &info,
+                &rule,
                 &plan.config.gate(),
             )?
         };
         Ok(Selected {
             items,
-            cached,
-            info,
+            cached: found.cached,
+            rule,
+            refused: found.refused,
         })
     }
 
@@ -80,7 +92,7 @@ impl Selected {
 pub fn write_back(
     ws: &Workspace,
     plan: &Plan,
-    info: &RunInfo,
+    rule: &NoteRule,
     summary: &mut Summary,
     mut reviews: BTreeMap<String, String>,
     outcomes: &[ItemOutcome],
@@ -92,7 +104,8 @@ pub fn write_back(
         }
     }
     summary.reviews = reviews;
-    match writeback::apply(ws, &plan.write, info, outcomes, SystemTime::now()) {
+    let now = SystemTime::now();
+    match writeback::apply(ws, &plan.write, &rule.info, outcomes, now, rule.signer()) {
         Ok(w) => {
             for m in w.messages() {
                 reporter.log("PARWF", &m);

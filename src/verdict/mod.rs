@@ -1,5 +1,8 @@
 //! Verdict parser: turns an LLM governance review (Markdown or JSON) into a [`Review`].
 
+mod quoted;
+
+use quoted::Quoted;
 use regex::Regex;
 use serde::Serialize;
 use serde_json::Value;
@@ -110,6 +113,8 @@ struct Line<'a> {
     delim: bool,
     /// ATX heading level and title, outside fences only.
     heading: Option<(usize, &'a str)>,
+    /// A line of the text the reviewer was given: never a statement of the reviewer's.
+    quoted: bool,
 }
 
 fn split_lines(text: &str) -> Vec<Line<'_>> {
@@ -124,6 +129,7 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
             fenced: true,
             delim: false,
             heading: None,
+            quoted: false,
         };
         start += raw.len() + 1;
         if let Some((ch, len)) = fence {
@@ -241,12 +247,13 @@ fn markdown_verdict(lines: &[Line]) -> Option<(Verdict, Form)> {
     for &(s, e) in &secs {
         if let Some(rest) = lines[s]
             .heading
+            .filter(|_| !lines[s].quoted)
             .and_then(|(_, t)| VERDICT_TITLE.captures(clean_title(t)))
             .and_then(|c| c.get(1))
         {
             let _ = statement_words(rest.as_str(), &mut sec_lines);
         }
-        for ln in lines[s + 1..e].iter().filter(|l| !l.fenced) {
+        for ln in lines[s + 1..e].iter().filter(|l| !l.fenced && !l.quoted) {
             if let Some(v) = ticked_verdict(ln.text) {
                 boxes.push(v);
             } else if let Some(c) = LINE_STATEMENT.captures(ln.text) {
@@ -265,7 +272,7 @@ fn markdown_verdict(lines: &[Line]) -> Option<(Verdict, Form)> {
     // The corpus labels `**Verdict:** **BLOCK**` (emphasised word) as plain `checkbox`.
     let mut plain_line = false;
     for (i, ln) in lines.iter().enumerate() {
-        if ln.fenced || in_section[i] {
+        if ln.fenced || ln.quoted || in_section[i] {
             continue;
         }
         if let Some(v) = ticked_verdict(ln.text) {
@@ -275,7 +282,12 @@ fn markdown_verdict(lines: &[Line]) -> Option<(Verdict, Form)> {
         }
     }
     if !boxes.is_empty() {
-        let v = decide(&boxes);
+        let mut v = decide(&boxes);
+        // A ticked box does not outvote the reviewer's own words: signals that disagree
+        // leave no single verdict.
+        if sec_lines.iter().any(|&w| w != v) {
+            v = Verdict::Unknown;
+        }
         let form = match v != Verdict::Unknown && plain_line {
             true => Form::CheckboxOverLine,
             false => Form::Checkbox,
@@ -356,7 +368,7 @@ fn json_object_at(s: &str) -> Option<(serde_json::Map<String, Value>, usize)> {
 
 /// A JSON answer inside a code fence or amid short prose; only for reviews that have no
 /// Markdown headings outside fences (a structured review's fenced examples never count).
-fn embedded_json(text: &str, lines: &[Line]) -> Option<Review> {
+fn embedded_json(text: &str, lines: &[Line], quoted: &Quoted) -> Option<Review> {
     if lines.iter().any(|l| l.heading.is_some()) {
         return None;
     }
@@ -374,17 +386,23 @@ fn embedded_json(text: &str, lines: &[Line]) -> Option<Review> {
                 .map_or(lines.len(), |p| i + 1 + p);
             let body_start = lines.get(i + 1).map_or(text.len(), |l| l.start);
             let body_end = lines.get(end).map_or(text.len(), |l| l.start);
-            if let Some((obj, _)) = text.get(body_start..body_end).and_then(json_object_at) {
-                found.push(obj);
+            let body = text.get(body_start..body_end).unwrap_or("");
+            if let Some((obj, len)) = json_object_at(body) {
+                if !quoted.passage(&body[..len.min(body.len())]) {
+                    found.push(obj);
+                }
             }
             i = end + 1;
             continue;
         }
         if ln.start >= skip_until && ln.text.trim_start().starts_with('{') && attempts < 16 {
             attempts += 1;
-            if let Some((obj, len)) = text.get(ln.start..).and_then(json_object_at) {
+            let rest = text.get(ln.start..).unwrap_or("");
+            if let Some((obj, len)) = json_object_at(rest) {
                 skip_until = ln.start + len;
-                found.push(obj);
+                if !quoted.passage(&rest[..len.min(rest.len())]) {
+                    found.push(obj);
+                }
             }
         }
         i += 1;
@@ -528,17 +546,30 @@ fn preflight(lines: &[Line]) -> Preflight {
 
 /// Parse one review. Never panics; anything unclear is `Verdict::Unknown`.
 pub fn parse(text: &str) -> Review {
+    parse_quoting(text, &[])
+}
+
+/// Parse the review of a text the reviewer was given in `sources` (the prompt, which holds
+/// the document): a verdict statement that is a line of those texts is not the reviewer's and
+/// counts for nothing.
+pub fn parse_quoting(text: &str, sources: &[&str]) -> Review {
+    let quoted = Quoted::new(sources);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
-        if let Some((obj, _)) = json_object_at(trimmed) {
-            return json_review(&obj);
+        if let Some((obj, len)) = json_object_at(trimmed) {
+            if !quoted.passage(&trimmed[..len.min(trimmed.len())]) {
+                return json_review(&obj);
+            }
         }
     }
-    let lines = split_lines(text);
+    let mut lines = split_lines(text);
+    for ln in lines.iter_mut().filter(|l| !l.fenced) {
+        ln.quoted = quoted.line(ln.text);
+    }
     let (verdict, form) = match markdown_verdict(&lines) {
         Some(found) => found,
-        None => match embedded_json(text, &lines) {
+        None => match embedded_json(text, &lines, &quoted) {
             Some(review) => return review,
             None => (Verdict::Unknown, Form::None),
         },

@@ -61,11 +61,13 @@ fn audit(ctx: &Ctx, event: AuditEvent<'_>) {
     }
 }
 
-fn input_hash(kind: &str, iteration: u32, prompt: &str) -> String {
+/// The step's identity for replay: its kind, iteration and the hash of the prompt's inputs
+/// (not the prompt text, whose fence boundary is drawn afresh for every request).
+fn input_hash(kind: &str, iteration: u32, inputs: &str) -> String {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
     h.update(iteration.to_le_bytes());
-    h.update(prompt.as_bytes());
+    h.update(inputs.as_bytes());
     h.finalize()
         .iter()
         .take(12)
@@ -110,8 +112,10 @@ impl Journal {
         self.calls
     }
 
-    /// Answers one step: from the checkpoint when it was completed before with the same input,
-    /// else through the coordinator, then checkpointed.
+    /// Answers one step: from the checkpoint when it was completed before with the same
+    /// inputs (`inputs`: [`crate::workflow::prompts::Prompt::inputs`]), else through the
+    /// coordinator, then checkpointed.
+    #[allow(clippy::too_many_arguments)]
     pub async fn call(
         &mut self,
         ctx: &Ctx,
@@ -120,8 +124,9 @@ impl Journal {
         kind: &str,
         iteration: u32,
         req: &Request,
+        inputs: &str,
     ) -> Result<Answer, CallError> {
-        let hash = input_hash(kind, iteration, &req.prompt);
+        let hash = input_hash(kind, iteration, inputs);
         let seq = self.next_seq;
         self.next_seq += 1;
         let index = (seq - 1) as usize;
@@ -144,7 +149,10 @@ impl Journal {
         let duration = started.elapsed().as_millis() as u64;
         // A review cut short has no verdict, whatever its text got as far as saying.
         let verdict = (kind == "review").then(|| match reply.finish.is_complete() {
-            true => crate::verdict::parse(&text).verdict.as_str().to_string(),
+            true => crate::verdict::parse_quoting(&text, &[&req.prompt])
+                .verdict
+                .as_str()
+                .to_string(),
             false => crate::model::Verdict::Unknown.as_str().to_string(),
         });
         let step = Step {

@@ -133,8 +133,14 @@ struct Judged {
     unknown: Option<UnknownReason>,
 }
 
-fn judge(answer: &Answer, approve_without_blockers: bool, instructions: &[&str]) -> Judged {
-    let review = verdict::parse(&answer.text);
+fn judge(
+    answer: &Answer,
+    prompt: &str,
+    approve_without_blockers: bool,
+    instructions: &[&str],
+) -> Judged {
+    // What the reviewer was given (the document inside the prompt) is not its verdict.
+    let review = verdict::parse_quoting(&answer.text, &[prompt]);
     let unknown = verdict::unknown_reason(&answer.text, &review, &answer.finish, instructions);
     let (verdict, rule) = match &unknown {
         Some(why) => (
@@ -210,16 +216,30 @@ async fn review_loop(
     loop {
         ctx.reporter
             .step(&item.id, &format!("reviewing (iteration {iteration})"));
+        let prompt = ctx.prompts.review(item.workflow, &item.path, &current);
         let req = Request {
             task: Task::Review(item.workflow),
-            prompt: ctx.prompts.review(item.workflow, &item.path, &current),
+            prompt: prompt.text,
             document: current.clone(),
             findings: Vec::new(),
         };
         let answer = journal
-            .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
+            .call(
+                ctx,
+                &ctx.reviewer,
+                &item.id,
+                "review",
+                iteration,
+                &req,
+                &prompt.inputs,
+            )
             .await?;
-        let judged = judge(&answer, ctx.approve_without_blockers, &instructions);
+        let judged = judge(
+            &answer,
+            &req.prompt,
+            ctx.approve_without_blockers,
+            &instructions,
+        );
         let base = match first.take() {
             None => {
                 out.original = Some(OriginalReview {
@@ -290,16 +310,25 @@ async fn review_loop(
         }
         ctx.reporter
             .step(&item.id, &format!("drafting revision {iteration}"));
+        let prompt = ctx
+            .prompts
+            .draft(&item.path, &current, &feedback.prompt_text());
         let req = Request {
             task: Task::Draft(item.workflow),
-            prompt: ctx
-                .prompts
-                .draft(&item.path, &current, &feedback.prompt_text()),
+            prompt: prompt.text,
             document: current.clone(),
             findings: feedback.items(),
         };
         let draft = match journal
-            .call(ctx, &ctx.drafter, &item.id, "draft", iteration, &req)
+            .call(
+                ctx,
+                &ctx.drafter,
+                &item.id,
+                "draft",
+                iteration,
+                &req,
+                &prompt.inputs,
+            )
             .await
         {
             Ok(draft) => draft,
@@ -367,6 +396,12 @@ pub fn final_verdict(
         Verdict::Unknown => (
             Verdict::Unknown,
             "no single verdict found in the review (fails closed)",
+        ),
+        // The prompt says APPROVED only when Tier 1 is empty: the reviewer's own findings say
+        // what must be fixed first.
+        Verdict::Approved if review.blocking > 0 => (
+            Verdict::Revise,
+            "APPROVED with Tier 1 findings is not APPROVED (APPROVED only when Tier 1 is empty): counted as REVISE",
         ),
         _ => (review.verdict, REVIEWERS_VERDICT),
     }

@@ -155,7 +155,17 @@ fn non_blank(text: &str) -> usize {
 /// before the title ("Here is the revised document:") dropped when the original starts with
 /// its title. Ends with a newline.
 pub fn clean_draft(original: &str, draft: &str) -> String {
-    let mut lines: Vec<&str> = draft.trim().lines().collect();
+    // The prompt's marker lines around the document, echoed back with it.
+    let marker = |l: &str| {
+        let t = l.trim();
+        t.strip_prefix("<<<DOCUMENT ")
+            .or_else(|| {
+                t.strip_prefix("DOCUMENT ")
+                    .and_then(|b| b.strip_suffix(">>>"))
+            })
+            .is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c.is_ascii_hexdigit()))
+    };
+    let mut lines: Vec<&str> = draft.trim().lines().filter(|l| !marker(l)).collect();
     let is_fence = |l: &str| {
         let t = l.trim();
         t.starts_with("```") || t.starts_with("~~~")
@@ -282,6 +292,9 @@ mod tests {
         assert_eq!(clean_draft(DOC, &answer), DOC);
         // A document that does not start with a heading keeps everything.
         assert_eq!(clean_draft("intro\n# T\n", "intro\n# T"), "intro\n# T\n");
+        // The prompt's marker lines, echoed around the document, are not part of it.
+        let echoed = format!("<<<DOCUMENT 0a1b2c\n{DOC}DOCUMENT 0a1b2c>>>\n");
+        assert_eq!(clean_draft(DOC, &echoed), DOC);
     }
 
     #[test]

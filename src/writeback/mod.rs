@@ -4,6 +4,7 @@
 pub mod cache;
 mod commit;
 pub mod notes;
+pub mod signature;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,6 +14,7 @@ use git2::{Oid, Repository, Signature, Time};
 use crate::config::ProviderConfig;
 pub use crate::config::WriteMode;
 use crate::model::{ItemResult, ItemState, Verdict};
+use crate::provider::secret::Secret;
 use crate::workflow::ItemOutcome;
 use crate::workspace::Workspace;
 use crate::writeback::notes::NotesStore;
@@ -145,14 +147,16 @@ pub fn preflight(ws: &Workspace, opts: &WriteOptions, paths: &[String]) -> Resul
     commit::check(ws.repo(), opts, paths)
 }
 
-/// Writes the results of a run's finished items: notes (unless `none`), and in `commit` mode
-/// one commit of the revised documents and lineage files with `Parwf-Verdict:` trailers.
+/// Writes the results of a run's finished items: notes (unless `none`, signed with `signer`
+/// when there is one), and in `commit` mode one commit of the revised documents and lineage
+/// files with `Parwf-Verdict:` trailers.
 pub fn apply(
     ws: &Workspace,
     opts: &WriteOptions,
     info: &RunInfo,
     outcomes: &[ItemOutcome],
     now: SystemTime,
+    signer: Option<&Secret>,
 ) -> Result<Written, WriteError> {
     let mut written = Written::default();
     if opts.mode == WriteMode::None {
@@ -175,7 +179,13 @@ pub fn apply(
             Some(text) => repo.blob(text.as_bytes()).map_err(git)?,
             None => reviewed_blob(repo, workdir, r)?,
         };
-        let note = render_note(r, info, &date, verdict, r.blocking, review);
+        let note = Rendered {
+            r,
+            info,
+            date: &date,
+            signer,
+        }
+        .note(blob, verdict, r.blocking, review);
         // Only an approved document goes into a commit: a revision the reviewer did not
         // approve never replaces the document (the workflow drops it), and a review that did
         // not approve is in the notes, not in the branch.
@@ -200,15 +210,15 @@ pub fn apply(
         // The document as it is in git keeps its own verdict, so the next run finds it cached
         // (and the hook refuses it until the revision is committed).
         if let (Some(_), Some(original)) = (&out.revised, &out.original) {
-            let note = render_note(
+            let blob = reviewed_blob(repo, workdir, r)?;
+            let note = Rendered {
                 r,
                 info,
-                &date,
-                original.verdict,
-                original.blocking,
-                &original.text,
-            );
-            notes.push((reviewed_blob(repo, workdir, r)?, note));
+                date: &date,
+                signer,
+            }
+            .note(blob, original.verdict, original.blocking, &original.text);
+            notes.push((blob, note));
         }
     }
     let sig = signature(repo, opts.identity.as_ref(), now)
@@ -241,33 +251,43 @@ pub fn apply(
     Ok(written)
 }
 
-/// The blob a finished item was reviewed from, stored in the object database when it came
-/// from the work tree (so the note's object exists and `git notes prune` keeps it).
-/// The text of one verdict note: header lines, a blank line, the review.
-fn render_note(
-    r: &ItemResult,
-    info: &RunInfo,
-    date: &str,
-    verdict: Verdict,
-    blocking: usize,
-    review: &str,
-) -> String {
-    Note {
-        header: NoteHeader {
+/// What every note of a run shares.
+struct Rendered<'a> {
+    r: &'a ItemResult,
+    info: &'a RunInfo,
+    date: &'a str,
+    signer: Option<&'a Secret>,
+}
+
+impl Rendered<'_> {
+    /// The text of one verdict note on `blob`: header lines (signed when there is a key), a
+    /// blank line, the review.
+    fn note(&self, blob: Oid, verdict: Verdict, blocking: usize, review: &str) -> String {
+        let r = self.r;
+        let mut header = NoteHeader {
             verdict,
             workflow: r.workflow,
             id: r.id.clone(),
             path: r.path.clone(),
-            model: info.model.clone(),
-            prompt_hash: info.prompt_hash.clone(),
+            model: self.info.model.clone(),
+            prompt_hash: self.info.prompt_hash.clone(),
             blocking,
-            date: date.to_string(),
-        },
-        review: review.to_string(),
+            date: self.date.to_string(),
+            signature: None,
+        };
+        header.signature = self
+            .signer
+            .map(|key| signature::sign(key, &blob.to_string(), &header));
+        Note {
+            header,
+            review: review.to_string(),
+        }
+        .render()
     }
-    .render()
 }
 
+/// The blob a finished item was reviewed from, stored in the object database when it came
+/// from the work tree (so the note's object exists and `git notes prune` keeps it).
 fn reviewed_blob(repo: &Repository, workdir: &Path, r: &ItemResult) -> Result<Oid, WriteError> {
     let oid = Oid::from_str(&r.blob).map_err(git)?;
     let present = repo.odb().map_err(git)?.exists(oid);

@@ -29,6 +29,8 @@ pub struct NoteHeader {
     pub blocking: usize,
     /// When the review was written, UTC ISO-8601.
     pub date: String,
+    /// `hmac-sha256:…` over what the note decides, when written with a notes key.
+    pub signature: Option<String>,
 }
 
 /// A parsed note: the header and the review text after it.
@@ -52,7 +54,10 @@ impl Note {
             ("prompt-hash", &h.prompt_hash),
             ("blocking", &h.blocking.to_string()),
             ("date", &h.date),
-        ] {
+        ]
+        .into_iter()
+        .chain(h.signature.as_deref().map(|s| ("signature", s)))
+        {
             // A header value never spans lines, whatever a path or model name holds.
             let value: String = value.chars().filter(|c| !c.is_control()).collect();
             out.push_str(&format!("parwf-{key}: {value}\n"));
@@ -82,6 +87,7 @@ impl Note {
             prompt_hash: String::new(),
             blocking: 0,
             date: String::new(),
+            signature: None,
         };
         for line in head.lines() {
             let (key, value) = line.strip_prefix("parwf-")?.split_once(':')?;
@@ -93,7 +99,9 @@ impl Note {
                 "path" => h.path = value,
                 "model" => h.model = value,
                 "prompt-hash" => h.prompt_hash = value,
-                "blocking" => h.blocking = value.parse().unwrap_or(0),
+                // A count that does not parse is no parwf note: never read it as zero.
+                "blocking" => h.blocking = value.parse().ok()?,
+                "signature" => h.signature = Some(value),
                 "date" => h.date = value,
                 _ => {}
             }
@@ -283,6 +291,7 @@ mod tests {
                 prompt_hash: "0123456789ab".into(),
                 blocking: 2,
                 date: "2026-01-01T00:00:00Z".into(),
+                signature: None,
             },
             review: review.into(),
         }

@@ -15,5 +15,6 @@ mod real_models;
 mod resume;
 mod run;
 mod state;
+mod trust;
 mod verdict;
 mod writeback;

@@ -131,5 +131,5 @@ fn a_push_of_a_branch_whose_name_is_not_utf8_is_checked_like_any_other() {
     // Reviewed: the push goes through.
     let review = p.repo.parwf_in(p.repo.path(), &["--since", "main"], SIM);
     assert_exit(&review, exit::OK);
-    assert_pushed(&git_out(&p.repo, &["push", "origin", "HEAD"], &[]));
+    assert_pushed(&git_out(&p.repo, &["push", "origin", "HEAD"], SIM));
 }

@@ -160,5 +160,5 @@ fn a_first_push_to_an_empty_remote_checks_every_document_in_the_pushed_tree() {
 
     let out = repo.parwf_in(repo.path(), &["--all"], SIM);
     assert_exit(&out, exit::OK);
-    assert_pushed(&git_out(&repo, &["push", "origin", "main"], &[]));
+    assert_pushed(&git_out(&repo, &["push", "origin", "main"], SIM));
 }

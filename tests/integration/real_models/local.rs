@@ -54,7 +54,7 @@ fn a_remote_server_without_keys_is_still_refused_before_any_request() {
         &[
             ("PARWF_PROVIDER__KIND", "openai"),
             ("PARWF_PROVIDER__MODEL", "m-test"),
-            ("PARWF_PROVIDER__BASE_URL", "http://llm.example.invalid/v1"),
+            ("PARWF_PROVIDER__BASE_URL", "https://llm.example.invalid/v1"),
         ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", both(&out));

@@ -76,12 +76,25 @@ pub fn prompt_of(api: Api, req: &HttpRequest) -> String {
     p.as_str().unwrap_or_default().to_string()
 }
 
-/// The document in a built-in review prompt (after `Document path: …` and a blank line).
+/// The document in a built-in prompt: between the `<<<DOCUMENT <boundary>` and
+/// `DOCUMENT <boundary>>>>` lines after `Document path: …` (in a prompt a test wrote
+/// without them, everything after the path's blank line).
 pub fn document_of(prompt: &str) -> String {
-    prompt
-        .split_once("Document path: ")
-        .and_then(|(_, rest)| rest.split_once("\n\n"))
-        .map(|(_, doc)| doc.to_string())
+    let Some((_, rest)) = prompt.split_once("Document path: ") else {
+        return String::new();
+    };
+    let Some((_, fenced)) = rest.split_once("\n<<<DOCUMENT ") else {
+        return rest
+            .split_once("\n\n")
+            .map(|(_, doc)| doc.to_string())
+            .unwrap_or_default();
+    };
+    let Some((boundary, body)) = fenced.split_once('\n') else {
+        return String::new();
+    };
+    let end = format!("DOCUMENT {boundary}>>>");
+    body.rsplit_once(&end)
+        .map(|(doc, _)| doc.to_string())
         .unwrap_or_default()
 }
 

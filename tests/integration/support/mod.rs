@@ -30,13 +30,16 @@ pub fn hermetic_env(cmd: &mut Command, home: &Path) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".local/state"))
         .env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-        .env("CI", "true")
+        // Not CI: CI mode (base-revision config, signed notes only) is tested where it is
+        // asked for, with CI=true or --ci.
+        .env_remove("CI")
         .env_remove("NO_COLOR")
         // Help text is wrapped to COLUMNS when set: the default width keeps snapshots stable.
         .env_remove("COLUMNS")
@@ -50,6 +53,16 @@ impl Repo {
         let home_dir = tempfile::tempdir().expect("tempdir");
         let repo = Repo { dir, home_dir };
         repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// `git clone URL` into a fresh tempdir, with its own throwaway home.
+    pub fn clone_of(url: &str) -> Repo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home_dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repo { dir, home_dir };
+        let target = repo.path().display().to_string();
+        repo.git_in(&std::env::temp_dir(), &["clone", "-q", url, &target]);
         repo
     }
 

@@ -72,10 +72,12 @@ impl Pushing {
     }
 
     /// `git push origin ARGS` with `env`.
+    /// `git push origin ARGS` with the provider the reviews use configured (a note counts
+    /// only for the configured provider and model).
     pub fn push(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut all = vec!["push", "origin"];
         all.extend_from_slice(args);
-        git_out(&self.repo, &all, env)
+        git_out(&self.repo, &all, &[SIM, env].concat())
     }
 
     /// The remote's OID for a branch, if it has it.
