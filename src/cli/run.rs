@@ -42,7 +42,7 @@ pub struct RunPlan {
     /// Keep checkpoints and run logs under `.git/parwf` (off only for benchmarks).
     pub keep_state: bool,
     pub warnings: Vec<String>,
-    /// Only this shard of the items (`--partition hash:M/N`).
+    /// Only this shard of the items (`--partition count:M/N` or `hash:M/N`).
     pub partition: Option<Partition>,
     /// Where results go (`--write`, config `write` and `lineage_dir`).
     pub write: WriteOptions,
@@ -102,7 +102,7 @@ impl RunPlan {
             Some(spec) => Some(Partition::parse(spec).map_err(|e| {
                 Error::usage(
                     format!("--partition {e}"),
-                    "use --partition hash:M/N with 1 ≤ M ≤ N (hash:1/4 … hash:4/4 in a 4-job matrix)",
+                    "use --partition count:M/N (or hash:M/N) with 1 ≤ M ≤ N: count:1/4 … count:4/4 in a 4-job matrix",
                 )
             })?),
             None => None,

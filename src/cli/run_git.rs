@@ -22,8 +22,10 @@ pub struct GitSide {
 impl GitSide {
     /// Keeps this run's shard of the items and looks their cache keys up (unless `--fresh`).
     pub fn before(plan: &RunPlan, found: &mut Discovery, prompts: &Prompts) -> Result<Self, Error> {
+        // On every item found, before cached ones are taken out: all shards must number the
+        // same list for `count:M/N`.
         if let Some(p) = plan.partition {
-            found.items.retain(|i| p.contains(&i.id));
+            p.retain(&mut found.items, |i| &i.id);
         }
         let info = RunInfo {
             model: writeback::model_label(&plan.config.provider),

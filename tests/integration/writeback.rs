@@ -295,47 +295,126 @@ fn pipe(repo: &Repo, args: &[&str], input: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `(id, state)` of each item `--dry-run --partition SPEC` lists.
+fn shard(repo: &Repo, spec: &str) -> Vec<(String, String)> {
+    let args = [
+        "--since",
+        "main",
+        "--dry-run",
+        "--format",
+        "json",
+        "--partition",
+        spec,
+    ];
+    let out = run(repo, &args);
+    assert_eq!(out.status.code(), Some(0), "{spec}: {}", stderr(&out));
+    json(&out)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let field = |k: &str| i[k].as_str().unwrap_or("?").to_string();
+            (field("id"), field("state"))
+        })
+        .collect()
+}
+
+/// Twelve LLDs with different texts (the same text would share one cached verdict).
+fn twelve_lld_repo() -> Repo {
+    let docs: Vec<(String, String)> = (1..=12)
+        .map(|i| {
+            let text = format!("{GOOD_LLD}\nDocument {i}.\n");
+            (format!("docs/lld/LLD-{i}-x.md"), text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    repo_with(&refs)
+}
+
 #[test]
 fn partitions_cover_every_item_exactly_once() {
-    let docs: Vec<(String, &str)> = (1..=12)
-        .map(|i| (format!("docs/lld/LLD-{i}-x.md"), GOOD_LLD))
-        .collect();
-    let refs: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), *t)).collect();
-    let repo = repo_with(&refs);
-    let mut seen: Vec<String> = Vec::new();
-    for m in 1..=3 {
-        let spec = format!("hash:{m}/3");
-        let out = run(
-            &repo,
-            &[
-                "--since",
-                "main",
-                "--dry-run",
-                "--format",
-                "json",
-                "--partition",
-                &spec,
-            ],
-        );
-        let v = json(&out);
-        let ids: Vec<String> = v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_string())
-            .collect();
-        assert!(ids.len() < 12, "shard {m} took everything");
-        seen.extend(ids);
-    }
-    seen.sort();
+    let repo = twelve_lld_repo();
     let mut all: Vec<String> = (1..=12).map(|i| format!("LLD-{i}")).collect();
     all.sort();
-    assert_eq!(seen, all);
-    for bad in ["hash:0/3", "hash:4/3", "3", "hash:1/0"] {
+    for scheme in ["count", "hash"] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut sizes = Vec::new();
+        for m in 1..=3 {
+            let ids: Vec<String> = shard(&repo, &format!("{scheme}:{m}/3"))
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            sizes.push(ids.len());
+            seen.extend(ids);
+        }
+        seen.sort();
+        assert_eq!(seen, all, "{scheme}");
+        if scheme == "count" {
+            assert_eq!(sizes, [4, 4, 4], "count shards are balanced");
+        } else {
+            assert!(
+                sizes.iter().all(|&n| n < 12),
+                "a hash shard took everything"
+            );
+        }
+    }
+    // count deals the IDs in sorted order: LLD-1, LLD-10, LLD-11, LLD-12, LLD-2, …
+    let first: Vec<String> = shard(&repo, "count:1/3")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(first, ["LLD-1", "LLD-12", "LLD-4", "LLD-7"]);
+    for bad in [
+        "hash:0/3",
+        "hash:4/3",
+        "3",
+        "hash:1/0",
+        "count:0/3",
+        "count:1",
+        "rr:1/3",
+    ] {
         let out = run(&repo, &["--since", "main", "--dry-run", "--partition", bad]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
         assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
     }
+}
+
+/// The shards of `count:M/N` are numbered over every item found, cached or not: when one job
+/// has already reviewed its shard, the other jobs still take exactly their own items.
+#[test]
+fn count_shards_keep_their_items_when_some_are_cached() {
+    let repo = twelve_lld_repo();
+    let before: Vec<Vec<(String, String)>> = (1..=3)
+        .map(|m| shard(&repo, &format!("count:{m}/3")))
+        .collect();
+    for items in &before {
+        assert!(
+            items.iter().all(|(_, state)| state == "pending"),
+            "{items:?}"
+        );
+    }
+    let out = run(&repo, &["--since", "main", "--partition", "count:1/3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let after: Vec<Vec<(String, String)>> = (1..=3)
+        .map(|m| shard(&repo, &format!("count:{m}/3")))
+        .collect();
+    let ids = |items: &[(String, String)]| -> Vec<String> {
+        items.iter().map(|(id, _)| id.clone()).collect()
+    };
+    for m in 0..3 {
+        assert_eq!(ids(&after[m]), ids(&before[m]), "shard {} moved", m + 1);
+    }
+    assert!(
+        after[0].iter().all(|(_, s)| s == "cached"),
+        "{:?}",
+        after[0]
+    );
+    assert!(
+        after[1].iter().all(|(_, s)| s == "pending"),
+        "{:?}",
+        after[1]
+    );
 }
 
 fn pr_repo() -> Repo {

@@ -410,33 +410,58 @@ proptest! {
     }
 }
 
-// ---- --partition hash:M/N ------------------------------------------------------------------
+// ---- --partition count:M/N and hash:M/N ---------------------------------------------------
 
 proptest! {
     // SHA-256 is slow unoptimised: fewer, smaller cases keep this under a second.
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
-    /// For any set of IDs and any N, the N shards are disjoint and together hold every ID.
+    /// For any set of IDs in any order, any N and either scheme, the N shards are disjoint and
+    /// together hold every ID; `count` shards differ in size by at most one.
     #[test]
     fn partition_shards_are_disjoint_and_complete(
-        ids in prop::collection::hash_set("[A-Za-z0-9_-]{1,64}", 0..48),
+        set in prop::collection::hash_set("[A-Za-z0-9_-]{1,64}", 0..48),
         n in 1u32..=16,
+        scheme in prop_oneof![Just("count"), Just("hash")],
+        seed in any::<u64>(),
     ) {
-        let shards: Vec<HashSet<&String>> = (1..=n)
+        // Each job may list the items in its own order; the shards must agree anyway.
+        let ids: Vec<&str> = set.iter().map(String::as_str).collect();
+        let shards: Vec<HashSet<&str>> = (1..=n)
             .map(|m| {
-                let p = Partition::parse(&format!("hash:{m}/{n}")).expect("valid spec");
-                ids.iter().filter(|id| p.contains(id)).collect()
+                let p = Partition::parse(&format!("{scheme}:{m}/{n}")).expect("valid spec");
+                let mut mine = rotated(&ids, seed.wrapping_add(u64::from(m)));
+                p.retain(&mut mine, |id| id);
+                mine.into_iter().collect()
             })
             .collect();
         let total: usize = shards.iter().map(HashSet::len).sum();
         prop_assert_eq!(total, ids.len(), "an ID is in two shards or in none");
-        let union: HashSet<&String> = shards.iter().flatten().copied().collect();
+        let union: HashSet<&str> = shards.iter().flatten().copied().collect();
         prop_assert_eq!(union.len(), ids.len());
+        if scheme == "count" {
+            let sizes: Vec<usize> = shards.iter().map(HashSet::len).collect();
+            let (min, max) = (sizes.iter().min(), sizes.iter().max());
+            prop_assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1), "{:?}", sizes);
+        }
         for id in &ids {
             prop_assert!((1..=n).contains(&shard_of(id, n)));
         }
     }
 
+}
+
+/// `ids` reversed or rotated, by `seed`.
+fn rotated<'a>(ids: &[&'a str], seed: u64) -> Vec<&'a str> {
+    let mut v = ids.to_vec();
+    if !v.is_empty() {
+        let len = v.len();
+        v.rotate_left((seed % len as u64) as usize);
+    }
+    if seed % 2 == 1 {
+        v.reverse();
+    }
+    v
 }
 
 proptest! {
@@ -446,22 +471,30 @@ proptest! {
     #[test]
     fn partition_specs_never_panic(spec in prop_oneof![
         "\\PC{0,30}",
-        ("\\PC{0,6}", "\\PC{0,6}").prop_map(|(m, n)| format!("hash:{m}/{n}")),
-        (any::<i64>(), any::<i64>()).prop_map(|(m, n)| format!("hash:{m}/{n}")),
+        ("(count|hash)", "\\PC{0,6}", "\\PC{0,6}").prop_map(|(s, m, n)| format!("{s}:{m}/{n}")),
+        ("(count|hash)", any::<i64>(), any::<i64>()).prop_map(|(s, m, n)| format!("{s}:{m}/{n}")),
     ]) {
         match Partition::parse(&spec) {
             Ok(p) => {
                 prop_assert!(p.index >= 1 && p.index <= p.count);
-                prop_assert!(spec.starts_with("hash:"), "{}", spec);
+                prop_assert!(spec.starts_with(&format!("{}:", p.scheme.name())), "{}", spec);
             }
-            Err(e) => prop_assert!(e.contains("hash:M/N") || e.contains("1 ≤ M ≤ N") || e.contains("whole number"), "{}", e),
+            Err(e) => {
+                let e = e.to_string();
+                prop_assert!(!e.contains(['\n', '\r']), "{}", e);
+                prop_assert!(e.contains(":M/N") || e.contains("1 ≤ M ≤ N") || e.contains("whole number"), "{}", e);
+            }
         }
     }
 
-    /// `hash:M/N` with numbers is accepted exactly when 1 ≤ M ≤ N.
+    /// `count:M/N` and `hash:M/N` with numbers are accepted exactly when 1 ≤ M ≤ N.
     #[test]
-    fn partition_accepts_exactly_the_valid_ranges(m in -3i64..40, n in -3i64..40) {
-        let ok = Partition::parse(&format!("hash:{m}/{n}"));
-        prop_assert_eq!(ok.is_ok(), 1 <= m && m <= n, "hash:{}/{}: {:?}", m, n, ok);
+    fn partition_accepts_exactly_the_valid_ranges(
+        scheme in prop_oneof![Just("count"), Just("hash")],
+        m in -3i64..40,
+        n in -3i64..40,
+    ) {
+        let ok = Partition::parse(&format!("{scheme}:{m}/{n}"));
+        prop_assert_eq!(ok.is_ok(), 1 <= m && m <= n, "{}:{}/{}: {:?}", scheme, m, n, ok);
     }
 }
