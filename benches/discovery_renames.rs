@@ -49,7 +49,7 @@ fn main() {
             added: 600,
             docs: 100,
             commits: 100,
-            runs: 7,
+            runs: 11,
         }
     } else {
         Shape {
@@ -57,7 +57,7 @@ fn main() {
             added: 3_000,
             docs: 500,
             commits: 800,
-            runs: 15,
+            runs: 31,
         }
     };
     if let Err(e) = bench(&shape) {
