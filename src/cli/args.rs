@@ -112,8 +112,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "WHERE")]
     pub write: Option<WriteArg>,
 
-    /// Only this shard of the items, by a hash of their ID (CI matrix): hash:M/N, 1 ≤ M ≤ N.
-    #[arg(long, value_name = "hash:M/N")]
+    /// Only shard M of N of the items (CI matrix), 1 ≤ M ≤ N. count:M/N deals the items,
+    /// sorted by ID, out round-robin: balanced, for jobs that all find the same items.
+    /// hash:M/N goes by a hash of each ID: uneven, but stable whatever the other items are.
+    #[arg(long, value_name = "count:M/N|hash:M/N")]
     pub partition: Option<String>,
 
     /// Workflows run at once (default from config `parallel`, 3; capped by `max_parallel`).

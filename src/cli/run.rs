@@ -31,7 +31,7 @@ pub fn options(args: &RunArgs, cwd: &Path, env: &Env) -> Result<RunOptions, Erro
         Some(spec) => Some(Partition::parse(spec).map_err(|e| {
             Error::usage(
                 format!("--partition {e}"),
-                "use --partition hash:M/N with 1 ≤ M ≤ N (hash:1/4 … hash:4/4 in a 4-job matrix)",
+                "use --partition count:M/N (or hash:M/N) with 1 ≤ M ≤ N: count:1/4 … count:4/4 in a 4-job matrix",
             )
         })?),
         None => None,

@@ -121,27 +121,22 @@ pub(super) fn changed_between(
     matcher: &Matcher,
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<String, Selected>, DiscoverError> {
-    // Documents live under the globs' roots: when none of those subtrees differs, nothing
-    // changed. libgit2's diff would still read every tree on both sides, which is most of
-    // the cost of a push that touches no document.
-    if let Some(base) = base_tree {
-        let subtree = |tree: &Tree<'_>, root: &str| {
-            if root.is_empty() {
-                Some(tree.id())
-            } else {
-                tree.get_path(Path::new(root)).ok().map(|e| e.id())
-            }
-        };
-        if matcher
-            .roots
-            .iter()
-            .all(|r| subtree(base, r) == subtree(head_tree, r))
-        {
-            return Ok(BTreeMap::new());
-        }
+    // Documents live under the globs' roots, and only a root whose subtree differs can hold
+    // a change: the diff and its rename detection run over those subtrees alone. A branch that
+    // moves thousands of other files, or a push that touches no document, then costs a few
+    // tree reads instead of a diff (and rename search) over the whole tree.
+    let all = matcher.roots.iter().map(String::as_str);
+    let roots: Vec<&str> = match base_tree {
+        Some(base) => all
+            .filter(|r| subtree_id(base, r) != subtree_id(head_tree, r))
+            .collect(),
+        None => all.collect(),
+    };
+    if roots.is_empty() {
+        return Ok(BTreeMap::new());
     }
     let mut diff = repo
-        .diff_tree_to_tree(base_tree, Some(head_tree), Some(&mut diff_options()))
+        .diff_tree_to_tree(base_tree, Some(head_tree), Some(&mut diff_options(&roots)))
         .map_err(git)?;
     find_renames(&mut diff, matcher)?;
 
@@ -168,6 +163,15 @@ pub(super) fn changed_between(
     Ok(selected)
 }
 
+/// The OID of the tree or file at `root` in `tree` (`""`: the tree itself); `None` if absent.
+fn subtree_id(tree: &Tree<'_>, root: &str) -> Option<Oid> {
+    if root.is_empty() {
+        Some(tree.id())
+    } else {
+        tree.get_path(Path::new(root)).ok().map(|e| e.id())
+    }
+}
+
 /// Statuses whose new side is content to review.
 fn is_change(status: Delta) -> bool {
     matches!(
@@ -176,16 +180,27 @@ fn is_change(status: Delta) -> bool {
     )
 }
 
-fn diff_options() -> DiffOptions {
+/// Options for a diff limited to `roots` (folders that can hold documents). They go in as a
+/// literal path list rather than as pathspec patterns: libgit2's iterators then skip every
+/// other subtree instead of walking it and filtering each path, and rename detection pairs
+/// only files inside the roots (a file moved in from elsewhere is an add).
+fn diff_options(roots: &[&str]) -> DiffOptions {
     let mut opts = DiffOptions::new();
     // Only paths and OIDs are read: never load blobs to sniff for binary content.
     opts.skip_binary_check(true).ignore_submodules(true);
+    // An empty root (a glob such as `**/*.md`) is the whole tree: no limit then.
+    if !roots.contains(&"") {
+        opts.disable_pathspec_match(true);
+        for root in roots {
+            opts.pathspec(root);
+        }
+    }
     opts
 }
 
-/// Pairs deletes with adds. The selected paths and blobs do not depend on it (a renamed
-/// document is selected under its new path either way), so it runs only when a
-/// document was added and something was deleted.
+/// Pairs deletes with adds among the diff's files, which lie inside the globs' roots. The
+/// selected paths and blobs do not depend on it (a renamed document is selected under its
+/// new path either way), so it runs only when a document was added and something deleted.
 fn find_renames(diff: &mut git2::Diff<'_>, matcher: &Matcher) -> Result<(), DiscoverError> {
     let mut added = false;
     let mut deleted = false;
@@ -323,8 +338,12 @@ pub(super) fn overlay_worktree(
     selected: &mut BTreeMap<String, Selected>,
     warnings: &mut Vec<String>,
 ) -> Result<(), DiscoverError> {
+    let roots: Vec<&str> = matcher.roots.iter().map(String::as_str).collect();
+    if roots.is_empty() {
+        return Ok(());
+    }
     let mut diff = repo
-        .diff_tree_to_workdir_with_index(head_tree, Some(&mut diff_options()))
+        .diff_tree_to_workdir_with_index(head_tree, Some(&mut diff_options(&roots)))
         .map_err(git)?;
     find_renames(&mut diff, matcher)?;
     for delta in diff.deltas() {

@@ -38,8 +38,10 @@ impl Selected {
         prompts: &Prompts,
         signatures: Signatures,
     ) -> Result<Selected, Error> {
+        // On every item found, before cached ones are taken out: all shards must number the
+        // same list for `count:M/N`.
         if let Some(p) = plan.partition {
-            items.retain(|i| p.contains(&i.id));
+            p.retain(&mut items, |i| &i.id);
         }
         let rule = NoteRule {
             info: RunInfo {

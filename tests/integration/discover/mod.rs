@@ -121,6 +121,7 @@ pub(super) fn repo_with_feature_branch() -> Repo {
 
 mod ids;
 mod paths;
+mod renames;
 
 #[test]
 fn since_selects_changes_after_the_merge_base_only() {
