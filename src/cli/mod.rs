@@ -120,15 +120,23 @@ fn color_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Choice {
     choice
 }
 
-/// Diagnostics on stderr: PARWF_LOG (a tracing filter) when set, else from -q/-v.
+/// Diagnostics on stderr: PARWF_LOG (`level` or `target=level` directives, comma-separated)
+/// when set and readable, else from -q/-v. Targets, not an env filter: the latter's regex
+/// features make every regex in the process build its full DFA up front.
 fn init_tracing(env: &Env, quiet: bool, verbose: u8) {
-    let filter = env
-        .var("PARWF_LOG")
-        .filter(|f| !f.trim().is_empty())
-        .unwrap_or_else(|| verbosity_filter(quiet, verbose).to_string());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let fallback = || verbosity_filter(quiet, verbose).parse().unwrap_or_default();
+    let filter: tracing_subscriber::filter::Targets = match env.var("PARWF_LOG") {
+        Some(f) if !f.trim().is_empty() => f.parse().unwrap_or_else(|e| {
+            eprintln!("warning: PARWF_LOG={f} is not a filter ({e}); using the -q/-v level");
+            fallback()
+        }),
+        _ => fallback(),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
         .try_init();
 }
 
