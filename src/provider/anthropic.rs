@@ -6,6 +6,9 @@ use super::secret::Secret;
 use super::wire::{key_header, unexpected, Settings};
 use super::ProviderError;
 
+/// `max_tokens` sent when none is configured: the API requires one.
+pub const DEFAULT_MAX_TOKENS: u32 = 8192;
+
 /// The API version parwf speaks.
 pub const VERSION: &str = "2023-06-01";
 
@@ -17,7 +20,11 @@ pub fn request(
     key: &Secret,
 ) -> reqwest::RequestBuilder {
     // max_tokens is required by this API.
-    let max_tokens = if s.max_tokens > 0 { s.max_tokens } else { 8192 };
+    let max_tokens = if s.max_tokens > 0 {
+        s.max_tokens
+    } else {
+        DEFAULT_MAX_TOKENS
+    };
     let mut body = json!({
         "model": s.model,
         "max_tokens": max_tokens,
