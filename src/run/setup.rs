@@ -136,7 +136,8 @@ fn pool(
         table,
         prefix,
     } = side;
-    let max_in_flight = p.max_in_flight.max(1);
+    // 0: adapted per key by the coordinator, up to the worker count.
+    let max_in_flight = p.max_in_flight;
     if kind == ProviderKind::Sim {
         let keys = (1..=cfg.sim.keys.max(1))
             .map(|i| Secret::new(format!("{prefix}{i}"), format!("sim-key-{i}")))
