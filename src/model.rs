@@ -207,9 +207,16 @@ pub struct ItemResult {
     /// Whether the verdict fails the gate (`fail_on`).
     pub gate_failed: bool,
     pub error: Option<String>,
+    /// The worker's time on the item, waits for a key included.
     pub duration_ms: u64,
     /// LLM calls made for this item in this run.
     pub llm_calls: u32,
+    /// Of `duration_ms`, the time its requests waited for a key (every key busy, cooling or
+    /// paced); the rest is review time.
+    pub wait_ms: u64,
+    /// Another document with the same content (blob) and workflow whose review this item
+    /// shares: one LLM call per distinct blob per run.
+    pub same_blob_as: Option<String>,
 }
 
 impl ItemResult {
@@ -228,7 +235,14 @@ impl ItemResult {
             error: None,
             duration_ms: 0,
             llm_calls: 0,
+            wait_ms: 0,
+            same_blob_as: None,
         }
+    }
+
+    /// The time spent on the item besides waiting for a key.
+    pub fn review_ms(&self) -> u64 {
+        self.duration_ms.saturating_sub(self.wait_ms)
     }
 
     /// Records a verdict and whether it fails `gate`.

@@ -83,9 +83,16 @@ pub(super) fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
         .collect();
     let mut files = Vec::new();
     for i in 0..n {
+        // Each document distinct: identical content is reviewed once per run.
         files.push((
             format!("docs/lld/LLD-{:04}-bench.md", i + 1),
-            lld[i % lld.len()].to_string(),
+            format!(
+                "{}
+<!-- bench document {} -->
+",
+                lld[i % lld.len()],
+                i + 1
+            ),
         ));
     }
     git_import(dir.path(), &[], &files)?;

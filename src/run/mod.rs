@@ -5,6 +5,7 @@
 pub mod hook;
 mod items;
 pub mod plan;
+mod same_blob;
 pub mod setup;
 mod stages;
 pub mod status;

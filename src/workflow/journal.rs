@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::checkpoint::runlog::AuditEvent;
 use crate::checkpoint::store::{Checkpoint, Header, Step};
 use crate::checkpoint::StoreError;
-use crate::coordinator::CallError;
+use crate::coordinator::{CallError, Called, Waiting};
 use crate::model::{ItemResult, ItemState};
 use crate::provider::{Provider, Request};
 
@@ -19,6 +19,8 @@ pub struct Journal {
     replay: Vec<Step>,
     next_seq: i64,
     calls: u32,
+    /// Time the item's requests waited for a key.
+    waited: std::time::Duration,
     /// A checkpoint write that failed: the run goes on, the item is then not resumable.
     write_error: Option<String>,
 }
@@ -53,6 +55,34 @@ fn audit(ctx: &Ctx, event: AuditEvent<'_>) {
     }
 }
 
+/// What an item's progress line says while a step's request is out: `reviewing (iteration
+/// 2)`, `drafting revision 1`.
+pub(super) fn step_name(kind: &str, iteration: u32) -> String {
+    if kind == "draft" {
+        format!("drafting revision {iteration}")
+    } else {
+        format!("reviewing (iteration {iteration})")
+    }
+}
+
+/// An item's progress line follows its request: "waiting for a key" while every key is busy,
+/// cooling or paced, the step again once it is sent.
+struct Progress<'a> {
+    ctx: &'a Ctx,
+    id: &'a str,
+    step: String,
+}
+
+impl Waiting for Progress<'_> {
+    fn waiting(&self) {
+        self.ctx.reporter.step(self.id, "waiting for a key");
+    }
+
+    fn sending(&self) {
+        self.ctx.reporter.step(self.id, &self.step);
+    }
+}
+
 fn input_hash(kind: &str, iteration: u32, prompt: &str) -> String {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
@@ -73,6 +103,7 @@ impl Journal {
             replay: Vec::new(),
             next_seq: 1,
             calls: 0,
+            waited: std::time::Duration::ZERO,
             write_error: None,
         };
         let Some(layout) = &ctx.layout else {
@@ -102,6 +133,11 @@ impl Journal {
         self.calls
     }
 
+    /// Time the item's requests waited for a key so far.
+    pub fn waited(&self) -> std::time::Duration {
+        self.waited
+    }
+
     /// Answers one step: from the checkpoint when it was completed before with the same input,
     /// else through the coordinator, then checkpointed.
     pub async fn call(
@@ -127,9 +163,24 @@ impl Journal {
             None => {}
         }
         let started = Instant::now();
-        let (text, key) = ctx.coordinator.call(provider, req).await?;
+        let progress = Progress {
+            ctx,
+            id,
+            step: step_name(kind, iteration),
+        };
+        let called = ctx
+            .coordinator
+            .call_observed(provider, req, &progress)
+            .await;
+        // Waiting before a failure counts as much as before an answer.
+        let waited = match &called {
+            Ok(c) => c.waited,
+            Err(_) => std::time::Duration::ZERO,
+        };
+        self.waited += waited;
+        let Called { text, key, .. } = called?;
         self.calls += 1;
-        let duration = started.elapsed().as_millis() as u64;
+        let duration = started.elapsed().saturating_sub(waited).as_millis() as u64;
         let verdict =
             (kind == "review").then(|| crate::verdict::parse(&text).verdict.as_str().to_string());
         let step = Step {

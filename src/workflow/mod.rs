@@ -112,6 +112,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> ItemOutcome {
         }
     }
     out.result.llm_calls = journal.calls();
+    out.result.wait_ms = journal.waited().as_millis() as u64;
     finish(out, started, &ctx, Some(journal))
 }
 
@@ -129,7 +130,7 @@ async fn review_loop(
     let mut iteration: u32 = 1;
     loop {
         ctx.reporter
-            .step(&item.id, &format!("reviewing (iteration {iteration})"));
+            .step(&item.id, &journal::step_name("review", iteration));
         let req = Request {
             task: Task::Review(item.workflow),
             prompt: ctx.prompts.review(item.workflow, &item.path, &document),
@@ -176,7 +177,7 @@ async fn review_loop(
             break;
         }
         ctx.reporter
-            .step(&item.id, &format!("drafting revision {iteration}"));
+            .step(&item.id, &journal::step_name("draft", iteration));
         let req = Request {
             task: Task::Draft(item.workflow),
             prompt: ctx.prompts.draft(&item.path, &document, &blockers),
@@ -227,13 +228,18 @@ fn finish(
     if let (Some(runlog), Some(review)) = (&ctx.runlog, &out.review) {
         let _ = journal::blocking(|| runlog.review(&result.id, review));
     }
-    // Everything the item's worker did counts, bookkeeping included.
+    // Everything the item's worker did counts, bookkeeping included; waits are told apart.
     result.duration_ms = started.elapsed().as_millis() as u64;
+    result.wait_ms = result.wait_ms.min(result.duration_ms);
+    let waited = match result.wait_ms {
+        0 => String::new(),
+        w => format!(" (+{:.1}s waiting for a key)", w as f64 / 1000.0),
+    };
     let msg = match (&result.verdict, &result.error) {
         (Some(v), _) => format!(
-            "{v} ({} blocking) in {:.1}s",
+            "{v} ({} blocking) in {:.1}s{waited}",
             result.blocking,
-            result.duration_ms as f64 / 1000.0
+            result.review_ms() as f64 / 1000.0
         ),
         (None, Some(e)) if result.state == ItemState::Interrupted => {
             format!("stopped ({e}); checkpoint kept")

@@ -11,9 +11,13 @@ const NEEDS_REVISION: &str =
 const GOOD_LLD: &str =
     "# Cache\n\n## Context\nWhy.\n\n## Design\nHow.\n\n## Test Plan\nTests.\n\n## Risks\nSome.\n";
 
-fn revision_docs(n: usize) -> Vec<(String, &'static str)> {
+/// `n` documents needing a revision, each distinct (the same content is reviewed once).
+fn revision_docs(n: usize) -> Vec<(String, String)> {
     (1..=n)
-        .map(|i| (format!("docs/lld/LLD-{i}-cache.md"), NEEDS_REVISION))
+        .map(|i| {
+            let text = format!("{NEEDS_REVISION}\nDocument {i}.\n");
+            (format!("docs/lld/LLD-{i}-cache.md"), text)
+        })
         .collect()
 }
 

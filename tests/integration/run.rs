@@ -138,14 +138,27 @@ fn gate_exit_codes_follow_the_verdicts() {
 #[test]
 fn plain_output_lines_are_whole_and_prefixed() {
     let docs: Vec<(String, String)> = (1..=8)
-        .map(|i| (format!("docs/lld/LLD-{i}-doc.md"), GOOD_LLD.to_string()))
+        .map(|i| {
+            (
+                format!("docs/lld/LLD-{i}-doc.md"),
+                format!("{GOOD_LLD}\nDocument {i}.\n"),
+            )
+        })
         .collect();
     let refs: Vec<(&str, &str)> = docs.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let repo = repo_with_branch(&refs);
     let out = repo.parwf_in(
         repo.path(),
         &["--since", "main", "-j", "4"],
-        &[FAST, &[("PARWF_SIM__KEYS", "2")]].concat(),
+        // A fixed cap of one request per key (the default adapts): 2 keys serve 4 workers.
+        &[
+            FAST,
+            &[
+                ("PARWF_SIM__KEYS", "2"),
+                ("PARWF_PROVIDER__MAX_IN_FLIGHT", "1"),
+            ],
+        ]
+        .concat(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
@@ -318,7 +331,12 @@ fn demo_documents_get_the_verdicts_the_fixtures_expect() {
 #[test]
 fn sim_quotas_answer_rate_limited_and_the_run_waits_instead_of_failing() {
     let docs: Vec<(String, String)> = (1..=4)
-        .map(|i| (format!("docs/lld/LLD-{i}-doc.md"), GOOD_LLD.to_string()))
+        .map(|i| {
+            (
+                format!("docs/lld/LLD-{i}-doc.md"),
+                format!("{GOOD_LLD}\nDocument {i}.\n"),
+            )
+        })
         .collect();
     let repo = repo_with_branch(&docs);
     let env = [

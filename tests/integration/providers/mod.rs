@@ -5,3 +5,4 @@ mod formats;
 mod keys;
 mod pool;
 mod redaction;
+mod throughput;
