@@ -74,6 +74,9 @@ pub struct Reading {
     pub reset: Option<Wait>,
 }
 
+/// Tokens a chat request carries besides its text (role markers, message framing).
+const FRAMING_TOKENS: u64 = 16;
+
 /// What a request costs when the provider admits it: its prompt tokens (estimated) and the
 /// `max_tokens` it reserves for the answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,7 +89,7 @@ impl Cost {
     /// The cost of sending `prompt` with `max_tokens` reserved.
     pub fn of(prompt: &str, max_tokens: u64) -> Cost {
         Cost {
-            prompt_tokens: estimate_tokens(prompt),
+            prompt_tokens: estimate_tokens(prompt) + FRAMING_TOKENS,
             max_tokens,
         }
     }
@@ -102,8 +105,9 @@ impl Cost {
     }
 }
 
-/// Tokens in a text as providers count them, estimated without a tokenizer: English prose
-/// and Markdown run close to four bytes a token.
+/// Tokens in a text as providers count them at admission, without a tokenizer: OpenAI's own
+/// admission estimate is from the characters (about four a token), and English prose and
+/// Markdown run close to that. Bytes, not characters: never less for other scripts.
 pub fn estimate_tokens(text: &str) -> u64 {
     (text.len() as u64).div_ceil(4)
 }

@@ -184,7 +184,11 @@ fn openai_message_waits_and_costs() {
     );
     assert_eq!(message_wait("try again later"), None);
     let c = Cost::of(&"x".repeat(4001), 4096);
-    assert_eq!(c.prompt_tokens, 1001, "bytes/4 rounded up");
+    assert_eq!(
+        c.prompt_tokens,
+        1001 + 16,
+        "bytes/4 rounded up, and the chat framing"
+    );
     assert_eq!(
         (
             c.units(Dim::Requests),
@@ -192,6 +196,6 @@ fn openai_message_waits_and_costs() {
             c.units(Dim::InputTokens),
             c.units(Dim::OutputTokens)
         ),
-        (1, 5097, 1001, 4096)
+        (1, 5113, 1017, 4096)
     );
 }
