@@ -6,8 +6,13 @@
 //! limit "resets to its initial state"; Anthropic: "fully replenished"), so with the limit
 //! known the budget grows linearly from `remaining` to `limit` over the reset. Request limits
 //! are read more cautiously: some servers (sliding windows, gateways) report the reset of the
-//! next slot only, so at the reset one more request is assumed to fit and its answer tells the
-//! rest.
+//! next slot only. When the key's own requests account for the ones the server counts, each
+//! frees its slot as long after it was sent as the oldest of them (whose slot frees at the
+//! reset): that is exact for a sliding window and close for a bucket. Otherwise one more
+//! request is assumed to fit at the reset, and its answer tells the rest.
+
+use std::collections::VecDeque;
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -46,6 +51,8 @@ struct Budget {
     full_at: Option<Instant>,
     /// The lease whose response reported it: requests leased later may not be counted in it.
     seq: u64,
+    /// Requests: when the key's own counted requests free their slots, in order.
+    slots: Vec<Instant>,
 }
 
 impl Budget {
@@ -54,6 +61,7 @@ impl Budget {
         let need = self.limit.map_or(need, |l| need.min(l));
         let want = need + pending;
         match (self.dim, self.limit, self.full_at) {
+            (Dim::Requests, _, _) if !self.slots.is_empty() => self.slots(want, now),
             (Dim::Requests, _, _) | (_, None, _) | (_, _, None) => self.step(need, want, now),
             (_, Some(limit), Some(full_at)) => {
                 if want > limit {
@@ -73,6 +81,17 @@ impl Budget {
                     Fit::At(at)
                 }
             }
+        }
+    }
+
+    /// Requests fit as the slots of the key's own earlier requests free.
+    fn slots(&self, want: u64, now: Instant) -> Fit {
+        let deficit = want.saturating_sub(self.remaining) as usize;
+        match deficit.checked_sub(1).map(|i| self.slots.get(i)) {
+            None => Fit::Now,
+            Some(Some(t)) if *t <= now => Fit::Now,
+            Some(Some(t)) => Fit::At(*t),
+            Some(None) => Fit::OnAnswer,
         }
     }
 
@@ -100,12 +119,54 @@ pub(super) struct Budgets {
     budgets: Vec<Budget>,
     /// Requests in flight: (lease, cost).
     outstanding: Vec<(u64, Cost)>,
+    /// The latest leases and when they were sent, oldest first.
+    sent_at: VecDeque<(u64, Instant)>,
 }
 
+/// Slack for a request that took longer to reach the server than the oldest one did.
+const SLOT_MARGIN: Duration = Duration::from_millis(5);
+
+/// Sends remembered per key: more than any request limit worth modelling per window.
+const SENDS_KEPT: usize = 1024;
+
 impl Budgets {
-    /// Lease `seq` was sent with `cost`.
-    pub fn sent(&mut self, seq: u64, cost: Cost) {
+    /// Lease `seq` was sent at `now` with `cost`.
+    pub fn sent(&mut self, seq: u64, cost: Cost, now: Instant) {
         self.outstanding.push((seq, cost));
+        if self.sent_at.len() == SENDS_KEPT {
+            self.sent_at.pop_front();
+        }
+        self.sent_at.push_back((seq, now));
+    }
+
+    /// When the key's own requests up to lease `seq` account for the `used` ones the server
+    /// counts, and the oldest of them frees its slot in `reset`: when each frees its slot.
+    fn own_slots(
+        &self,
+        seq: u64,
+        used: u64,
+        reset: std::time::Duration,
+        now: Instant,
+    ) -> Vec<Instant> {
+        let ours: Vec<Instant> = self
+            .sent_at
+            .iter()
+            .filter(|(s, _)| *s <= seq)
+            .map(|(_, t)| *t)
+            .collect();
+        let used = used as usize;
+        if used == 0 || ours.len() < used {
+            return Vec::new();
+        }
+        let counted = &ours[ours.len() - used..];
+        let window = (now + reset).saturating_duration_since(counted[0]);
+        // The oldest frees exactly at the reset; the others as long after their sending, give
+        // or take how long each took to reach the server.
+        counted
+            .iter()
+            .enumerate()
+            .map(|(i, t)| *t + window + if i == 0 { Duration::ZERO } else { SLOT_MARGIN })
+            .collect()
     }
 
     /// Lease `seq` ended; what its response reported (if anything) replaces what was known,
@@ -116,6 +177,12 @@ impl Budgets {
             let Some(remaining) = r.remaining else {
                 continue;
             };
+            let slots = match (r.dim, r.limit, r.reset) {
+                (Dim::Requests, Some(limit), Some(reset)) => {
+                    self.own_slots(seq, limit.saturating_sub(remaining), reset.after, now)
+                }
+                _ => Vec::new(),
+            };
             let b = Budget {
                 dim: r.dim,
                 upstream: r.upstream,
@@ -124,6 +191,7 @@ impl Budgets {
                 as_of: now,
                 full_at: r.reset.map(|w| now + w.after),
                 seq,
+                slots,
             };
             match self
                 .budgets

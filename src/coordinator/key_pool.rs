@@ -262,7 +262,7 @@ impl KeyPool {
         k.peak = k.peak.max(k.in_flight);
         k.requests += 1;
         k.last_lease = seq;
-        k.budgets.sent(seq, cost);
+        k.budgets.sent(seq, cost, now);
         if let Some(s) = spacing {
             k.next_slot = Some(now + s);
         }

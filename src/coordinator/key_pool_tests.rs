@@ -419,3 +419,34 @@ fn a_budget_with_nothing_in_flight_never_blocks_forever() {
     p.release(&l, LeaseEnd::Answered(None), &[no_reset], t0);
     assert_eq!(p.pick(t0, &cost()), Pick::Key(0));
 }
+
+#[test]
+fn own_requests_free_their_window_slots_one_by_one() {
+    let t0 = Instant::now();
+    let mut p = KeyPool::new(1, PerKey::Adaptive { bound: 3 });
+    let sent: Vec<Lease> = [0, 10, 20]
+        .iter()
+        .map(|d| p.lease(0, t0 + ms(*d), None, cost()))
+        .collect();
+    let limit3 = |remaining: u64, reset_in: Duration| Reading {
+        limit: Some(3),
+        ..requests(remaining, reset_in)
+    };
+    // Three of three used; the oldest (sent at 0) leaves the 5 s window at 5.0 s.
+    let at = t0 + ms(100);
+    for l in &sent {
+        p.release(l, LeaseEnd::Answered(None), &[limit3(0, ms(4_900))], at);
+    }
+    assert!(
+        matches!(p.pick(at, &cost()), Pick::Wait { until: Some(t), .. } if t == t0 + ms(5_000))
+    );
+    // The slots free as the requests were sent: 5.00 s, then 5.01 s and 5.02 s (plus 5 ms of
+    // slack for the network), not one answer apart.
+    let a = take(&mut p, t0 + ms(5_000));
+    assert!(
+        matches!(p.pick(t0 + ms(5_000), &cost()), Pick::Wait { until: Some(t), .. } if t == t0 + ms(5_015))
+    );
+    let b = take(&mut p, t0 + ms(5_015));
+    let c = take(&mut p, t0 + ms(5_025));
+    assert_eq!((a.key, b.key, c.key), (0, 0, 0));
+}
