@@ -332,35 +332,33 @@ impl Coordinator {
             let t0 = std::time::Instant::now();
             let now = Instant::now();
             let notified = p.freed.notified();
-            let (pick, lease) = {
+            let pick = {
                 let mut st = p.lock();
-                let pick = st.pick(now, cost);
-                let lease = match pick {
-                    Pick::Key(i) => Some(st.lease(i, now, p.spacing(), *cost)),
-                    _ => None,
-                };
-                (pick, lease)
+                match st.pick(now, cost) {
+                    Pick::Key(i) => Ok(st.lease(i, now, p.spacing(), *cost)),
+                    other => Err(other),
+                }
             };
             self.totals().overhead += t0.elapsed();
-            if let Some(lease) = lease {
-                if told {
-                    observer.sending();
-                }
-                return Ok(lease);
-            }
             let (until, cooling, first, paced) = match pick {
-                Pick::Key(_) => unreachable!("a picked key is leased above"),
-                Pick::AllInvalid => {
+                Ok(lease) => {
+                    if told {
+                        observer.sending();
+                    }
+                    return Ok(lease);
+                }
+                Err(Pick::Key(_)) => continue,
+                Err(Pick::AllInvalid) => {
                     let labels: Vec<&str> = p.keys.iter().map(|k| k.label()).collect();
                     return Err(CallError::AllInvalid(labels.join(", ")));
                 }
-                Pick::Exhausted => return Err(CallError::Exhausted(p.limits.max_wait)),
-                Pick::Wait {
+                Err(Pick::Exhausted) => return Err(CallError::Exhausted(p.limits.max_wait)),
+                Err(Pick::Wait {
                     until,
                     cooling,
                     first,
                     paced,
-                } => (until, cooling, first, paced),
+                }) => (until, cooling, first, paced),
             };
             if let (Some(t), true) = (until, cooling) {
                 if *waited + t.saturating_duration_since(now) > p.limits.max_wait {

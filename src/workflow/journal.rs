@@ -172,7 +172,8 @@ impl Journal {
             .coordinator
             .call_observed(provider, req, &progress)
             .await;
-        // Waiting before a failure counts as much as before an answer.
+        // A failed call does not say how long it waited: its item's time then counts it as
+        // review time.
         let waited = match &called {
             Ok(c) => c.waited,
             Err(_) => std::time::Duration::ZERO,
