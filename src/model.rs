@@ -281,9 +281,16 @@ pub struct ItemResult {
     /// The provider refused the item's request as it is (too long for the model, an unknown
     /// model, a malformed request): running the same command again fails the same way.
     pub permanent: bool,
+    /// The worker's time on the item, waits for a key included.
     pub duration_ms: u64,
     /// LLM calls made for this item in this run.
     pub llm_calls: u32,
+    /// Of `duration_ms`, the time its requests waited for a key (every key busy, cooling or
+    /// paced); the rest is review time.
+    pub wait_ms: u64,
+    /// Another document with the same content (blob) and workflow whose review this item
+    /// shares: one LLM call per distinct blob per run.
+    pub same_blob_as: Option<String>,
 }
 
 impl ItemResult {
@@ -304,7 +311,14 @@ impl ItemResult {
             permanent: false,
             duration_ms: 0,
             llm_calls: 0,
+            wait_ms: 0,
+            same_blob_as: None,
         }
+    }
+
+    /// The time spent on the item besides waiting for a key.
+    pub fn review_ms(&self) -> u64 {
+        self.duration_ms.saturating_sub(self.wait_ms)
     }
 
     /// Records a verdict and whether it fails `gate`.

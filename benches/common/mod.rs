@@ -147,13 +147,20 @@ fn demo_llds() -> Result<Vec<String>, Error> {
 pub fn docs_repo(n: usize) -> Result<tempfile::TempDir, Error> {
     let dir = tempdir()?;
     let lld = demo_llds()?;
-    let files: Vec<(String, &str)> = (0..n)
+    // Each document distinct: identical content is reviewed once per run.
+    let texts: Vec<String> = (0..n)
         .map(|i| {
-            (
-                format!("docs/lld/LLD-{:04}-bench.md", i + 1),
-                lld[i % lld.len()].as_str(),
+            format!(
+                "{}\n<!-- bench document {} -->\n",
+                lld[i % lld.len()],
+                i + 1
             )
         })
+        .collect();
+    let files: Vec<(String, &str)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (format!("docs/lld/LLD-{:04}-bench.md", i + 1), text.as_str()))
         .collect();
     let mut s = FastImport::new(COMMITTER);
     let main = s.commit("main", time(1), "bench", None, &[("README.md", "bench\n")]);

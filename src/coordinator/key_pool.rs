@@ -1,18 +1,47 @@
 //! One key pool's state: which key a request gets, and what a response does to its key
-//! (cooling, pacing, out of quota, invalid). Pure bookkeeping over instants, no waiting.
+//! (cooling, pacing, budgets, concurrency, out of quota, invalid). Pure bookkeeping over
+//! instants, no waiting.
 
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::budget::{Budgets, Fit};
+use crate::provider::limits::{Cost, Reading};
 use crate::provider::ratelimit::MAX_HINT;
 use crate::provider::ProviderError;
+
+/// How many requests a key may have in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerKey {
+    /// Exactly this cap (`max_in_flight` > 0).
+    Fixed(usize),
+    /// Adapted per key (`max_in_flight = 0`): starts at the key's share of `bound` (the
+    /// workers), halves on a 429 that found other requests in flight on the key, grows by one
+    /// per answer up to `bound`.
+    Adaptive { bound: usize },
+}
+
+impl PerKey {
+    /// The cap each of `keys` keys starts with: an even share of the workers, so that a
+    /// fresh pool spreads requests instead of sending them all to keys it knows nothing of.
+    fn start(self, keys: usize) -> usize {
+        match self {
+            PerKey::Fixed(n) => n.max(1),
+            PerKey::Adaptive { bound } => bound.div_ceil(keys.max(1)).max(1),
+        }
+    }
+}
 
 /// Per-key state and figures.
 #[derive(Debug, Default)]
 pub(super) struct KeyState {
     in_flight: usize,
+    /// The most requests in flight at once.
+    peak: usize,
+    /// The current cap on requests in flight.
+    limit: usize,
     /// Cooling since / until; `until` is `None` with `out_for_run`.
     cool_from: Option<Instant>,
     cool_until: Option<Instant>,
@@ -20,11 +49,15 @@ pub(super) struct KeyState {
     quota: bool,
     out_for_run: bool,
     invalid: bool,
-    /// 429s in a row on this key.
+    /// Rate-limit events in a row on this key (each escalates the backoff once).
     backoff_step: u32,
+    /// Rate-limit events so far. A 429 for a request sent before the latest event answers
+    /// that event (the requests were in flight together): it does not escalate again.
+    epoch: u64,
     last_lease: u64,
     /// `requests_per_minute` pacing: not before this.
     next_slot: Option<Instant>,
+    budgets: Budgets,
     requests: u64,
     limited: u64,
     cooled: Duration,
@@ -34,9 +67,9 @@ pub(super) struct KeyState {
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Pick {
     Key(usize),
-    /// No key free: wake at `until` (the earliest cooling or pacing end, if any) or on a
-    /// release. `cooling`: no key is busy, so only limits hold the request. `first`: the key
-    /// that frees first, `paced`: its wait is only pacing.
+    /// No key free: wake at `until` (the earliest cooling, pacing or budget end, if any) or on
+    /// a release. `cooling`: no key is busy, so only limits hold the request. `first`: the key
+    /// that frees first, `paced`: its wait is only pacing (ours or its budget's).
     Wait {
         until: Option<Instant>,
         cooling: bool,
@@ -48,9 +81,19 @@ pub(super) enum Pick {
     Exhausted,
 }
 
+/// A key given to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Lease {
+    pub key: usize,
+    seq: u64,
+    /// The key's rate-limit events when the request was sent.
+    epoch: u64,
+}
+
 /// How a leased request ended.
 pub(super) enum LeaseEnd<'a> {
-    /// Answered; `rest` when the response said the key has nothing left until then.
+    /// Answered; `rest` when the response said the key has nothing left until then (used
+    /// when the response reported no limits to budget with).
     Answered(Option<Duration>),
     Failed(&'a ProviderError),
     /// Cancelled, or a failure that says nothing about the key.
@@ -77,12 +120,17 @@ pub struct KeyStats {
     pub invalid: bool,
     /// Out of quota (daily or billing) when the run ended.
     pub quota_exhausted: bool,
+    /// The most requests this key had in flight at once.
+    pub peak_in_flight: usize,
+    /// Its cap on requests in flight when the run ended (adapted, or `max_in_flight`).
+    pub concurrency: usize,
 }
 
 /// A pool's keys, in pool order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct KeyPool {
     pub keys: Vec<KeyState>,
+    per_key: PerKey,
     seq: u64,
     /// The last countdown line: (cooling end it announced, when).
     pub announced: Option<(Instant, Instant)>,
@@ -101,11 +149,18 @@ pub fn backoff(step: u32, base: Duration) -> Duration {
 }
 
 impl KeyPool {
-    /// `n` fresh keys.
-    pub fn new(n: usize) -> KeyPool {
+    /// `n` fresh keys, each allowed `per_key` requests in flight.
+    pub fn new(n: usize, per_key: PerKey) -> KeyPool {
         KeyPool {
-            keys: (0..n).map(|_| KeyState::default()).collect(),
-            ..KeyPool::default()
+            keys: (0..n)
+                .map(|_| KeyState {
+                    limit: per_key.start(n),
+                    ..KeyState::default()
+                })
+                .collect(),
+            per_key,
+            seq: 0,
+            announced: None,
         }
     }
 
@@ -136,37 +191,50 @@ impl KeyPool {
         }
     }
 
-    /// The least busy, least recently used usable key with room, else what to wait for.
-    pub fn pick(&mut self, now: Instant, max_in_flight: usize) -> Pick {
+    /// The least busy, least recently used usable key with room for a request costing
+    /// `cost`, else what to wait for: the key whose cooldown, pacing or budget frees first.
+    pub fn pick(&mut self, now: Instant, cost: &Cost) -> Pick {
         self.expire(now);
-        let usable = |k: &KeyState| !k.invalid && !k.out_for_run;
-        let ready = self
-            .keys
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| {
-                usable(k)
-                    && k.cool_until.is_none()
-                    && k.in_flight < max_in_flight.max(1)
-                    && k.next_slot.is_none_or(|t| t <= now)
-            })
-            .min_by_key(|(_, k)| (k.in_flight, k.last_lease));
+        let mut ready: Option<(usize, (usize, u64))> = None;
+        // (end, key, only pacing or budget) of the key that frees first by itself.
+        let mut first: Option<(Instant, usize, bool)> = None;
+        let mut busy = false;
+        for (i, k) in self.keys.iter().enumerate() {
+            if k.invalid || k.out_for_run {
+                continue;
+            }
+            busy |= k.in_flight > 0;
+            let end = if let Some(t) = k.cool_until {
+                Some((t, false))
+            } else if k.in_flight >= k.limit {
+                None
+            } else if let Some(t) = k.next_slot.filter(|t| *t > now) {
+                Some((t, true))
+            } else {
+                match k.budgets.fit(cost, now) {
+                    Fit::Now => {
+                        let rank = (k.in_flight, k.last_lease);
+                        if ready.is_none_or(|(_, r)| rank < r) {
+                            ready = Some((i, rank));
+                        }
+                        None
+                    }
+                    Fit::At(t) => Some((t, true)),
+                    Fit::OnAnswer => None,
+                }
+            };
+            if let Some((t, paced)) = end {
+                if first.is_none_or(|f| (t, i) < (f.0, f.1)) {
+                    first = Some((t, i, paced));
+                }
+            }
+        }
         if let Some((i, _)) = ready {
             return Pick::Key(i);
         }
         if self.keys.iter().all(|k| k.invalid) {
             return Pick::AllInvalid;
         }
-        let busy = self.keys.iter().any(|k| usable(k) && k.in_flight > 0);
-        // (end, key, is pacing) of every key that frees by itself.
-        let ends = self.keys.iter().enumerate().filter(|(_, k)| usable(k));
-        let first = ends
-            .filter_map(|(i, k)| match (k.cool_until, k.next_slot) {
-                (Some(t), _) => Some((t, i, false)),
-                (None, Some(t)) if t > now => Some((t, i, true)),
-                _ => None,
-            })
-            .min();
         if !busy && first.is_none() {
             return Pick::Exhausted;
         }
@@ -178,37 +246,87 @@ impl KeyPool {
         }
     }
 
-    /// Key `i` goes to a request; with pacing, its next request waits `spacing`.
-    pub fn lease(&mut self, i: usize, now: Instant, spacing: Option<Duration>) {
+    /// Key `i` goes to a request costing `cost`; with pacing, its next request waits
+    /// `spacing`.
+    pub fn lease(
+        &mut self,
+        i: usize,
+        now: Instant,
+        spacing: Option<Duration>,
+        cost: Cost,
+    ) -> Lease {
         self.seq += 1;
+        let seq = self.seq;
         let k = &mut self.keys[i];
         k.in_flight += 1;
+        k.peak = k.peak.max(k.in_flight);
         k.requests += 1;
-        k.last_lease = self.seq;
+        k.last_lease = seq;
+        k.budgets.sent(seq, cost, now);
         if let Some(s) = spacing {
             k.next_slot = Some(now + s);
         }
+        Lease {
+            key: i,
+            seq,
+            epoch: k.epoch,
+        }
     }
 
-    /// Key `i` comes back from a request that ended with `outcome`.
-    pub fn release(&mut self, i: usize, outcome: LeaseEnd<'_>, now: Instant) -> Option<KeyEvent> {
+    /// A lease comes back from a request that ended with `outcome`; `readings` are the limits
+    /// its response reported.
+    pub fn release(
+        &mut self,
+        lease: &Lease,
+        outcome: LeaseEnd<'_>,
+        readings: &[Reading],
+        now: Instant,
+    ) -> Option<KeyEvent> {
+        let i = lease.key;
+        let adaptive = match self.per_key {
+            PerKey::Adaptive { bound } => Some(bound.max(1)),
+            PerKey::Fixed(_) => None,
+        };
         let k = &mut self.keys[i];
+        let in_flight = k.in_flight;
         k.in_flight = k.in_flight.saturating_sub(1);
+        k.budgets.answered(lease.seq, readings, now);
+        // Sent after the key's latest rate-limit event (not one of the requests it answered).
+        let current = lease.epoch == k.epoch;
         match outcome {
             LeaseEnd::Abandoned => None,
             LeaseEnd::Answered(rest) => {
-                k.backoff_step = 0;
-                let rest = rest.filter(|r| !r.is_zero())?;
+                if current {
+                    k.backoff_step = 0;
+                    if let Some(bound) = adaptive {
+                        k.limit = (k.limit + 1).min(bound);
+                    }
+                }
+                let rest = rest.filter(|r| !r.is_zero() && readings.is_empty())?;
                 self.cool(i, now, rest);
                 Some(KeyEvent::Rested(rest.min(MAX_HINT)))
             }
             LeaseEnd::Failed(ProviderError::RateLimited { retry_after }) => {
                 k.limited += 1;
+                if !current {
+                    // The same event answering another request that was in flight with the
+                    // first: a wait it names still counts, but no second step, no halving.
+                    if let Some(w) = retry_after {
+                        self.cool(i, now, *w);
+                    }
+                    return None;
+                }
+                k.epoch += 1;
                 k.backoff_step += 1;
+                if let Some(bound) = adaptive {
+                    if in_flight > 1 {
+                        k.limit = (k.limit.min(in_flight) / 2).clamp(1, bound);
+                    }
+                }
                 let step = k.backoff_step;
                 let mut wait = retry_after.unwrap_or_else(|| backoff(step, Duration::from_secs(1)));
                 if step > 1 {
-                    // 429s in a row despite waiting as told: the hint is not working, slow down.
+                    // Events in a row despite waiting as told: the hint is not working, slow down.
                     wait = wait.max(backoff(step - 1, Duration::from_millis(250)));
                 }
                 let wait = wait.min(MAX_HINT);
@@ -238,6 +356,12 @@ impl KeyPool {
         }
     }
 
+    /// Requests in flight on key `i` and its current cap.
+    #[cfg(test)]
+    pub fn concurrency(&self, i: usize) -> (usize, usize) {
+        (self.keys[i].in_flight, self.keys[i].limit)
+    }
+
     /// Figures per key, labelled.
     pub fn stats(&self, labels: &[&str], now: Instant) -> Vec<KeyStats> {
         self.keys
@@ -256,6 +380,8 @@ impl KeyPool {
                     cooling_ms: (k.cooled + current).as_millis() as u64,
                     invalid: k.invalid,
                     quota_exhausted: k.quota,
+                    peak_in_flight: k.peak,
+                    concurrency: k.limit,
                 }
             })
             .collect()
@@ -263,153 +389,5 @@ impl KeyPool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn limited(secs: u64) -> ProviderError {
-        ProviderError::RateLimited {
-            retry_after: Some(Duration::from_secs(secs)),
-        }
-    }
-
-    #[test]
-    fn leases_spread_over_keys_and_respect_max_in_flight() {
-        let t0 = Instant::now();
-        let mut p = KeyPool::new(2);
-        assert_eq!(p.pick(t0, 1), Pick::Key(0));
-        p.lease(0, t0, None);
-        assert_eq!(p.pick(t0, 1), Pick::Key(1));
-        p.lease(1, t0, None);
-        assert!(matches!(
-            p.pick(t0, 1),
-            Pick::Wait {
-                until: None,
-                cooling: false,
-                ..
-            }
-        ));
-        assert_eq!(p.pick(t0, 2), Pick::Key(0));
-        p.release(1, LeaseEnd::Answered(None), t0);
-        assert_eq!(p.pick(t0, 1), Pick::Key(1));
-    }
-
-    #[test]
-    fn a_limited_key_cools_and_the_others_go_on() {
-        let t0 = Instant::now();
-        let mut p = KeyPool::new(2);
-        p.lease(0, t0, None);
-        let e = p.release(0, LeaseEnd::Failed(&limited(5)), t0);
-        assert_eq!(e, Some(KeyEvent::Limited(Duration::from_secs(5))));
-        assert_eq!(p.pick(t0, 1), Pick::Key(1));
-        p.lease(1, t0, None);
-        p.release(1, LeaseEnd::Failed(&limited(3)), t0);
-        // Both cooling, none busy: wait for key 2 (index 1), which frees first.
-        assert_eq!(
-            p.pick(t0, 1),
-            Pick::Wait {
-                until: Some(t0 + Duration::from_secs(3)),
-                cooling: true,
-                first: Some(1),
-                paced: false
-            }
-        );
-        assert_eq!(p.pick(t0 + Duration::from_secs(3), 1), Pick::Key(1));
-        let stats = p.stats(&["key-1", "key-2"], t0 + Duration::from_secs(10));
-        assert_eq!((stats[0].cooling_ms, stats[1].cooling_ms), (5000, 3000));
-        assert_eq!(stats[0].rate_limited, 1);
-    }
-
-    #[test]
-    fn quota_invalid_and_exhausted_pools() {
-        let t0 = Instant::now();
-        let mut p = KeyPool::new(3);
-        p.release(
-            0,
-            LeaseEnd::Failed(&ProviderError::InvalidKey { status: 401 }),
-            t0,
-        );
-        let e = p.release(
-            1,
-            LeaseEnd::Failed(&ProviderError::QuotaExhausted { for_: None }),
-            t0,
-        );
-        assert_eq!(e, Some(KeyEvent::OutForRun));
-        assert_eq!(p.pick(t0, 1), Pick::Key(2));
-        let day = Duration::from_secs(20 * 3600);
-        p.release(
-            2,
-            LeaseEnd::Failed(&ProviderError::QuotaExhausted { for_: Some(day) }),
-            t0,
-        );
-        assert!(matches!(
-            p.pick(t0, 1),
-            Pick::Wait {
-                cooling: true,
-                first: Some(2),
-                ..
-            }
-        ));
-        // Once the daily cooldown is over the key is back.
-        assert_eq!(p.pick(t0 + day, 1), Pick::Key(2));
-        p.release(
-            2,
-            LeaseEnd::Failed(&ProviderError::QuotaExhausted { for_: None }),
-            t0 + day,
-        );
-        assert_eq!(p.pick(t0 + day, 1), Pick::Exhausted);
-        let mut all_bad = KeyPool::new(2);
-        for i in 0..2 {
-            all_bad.release(
-                i,
-                LeaseEnd::Failed(&ProviderError::InvalidKey { status: 403 }),
-                t0,
-            );
-        }
-        assert_eq!(all_bad.pick(t0, 1), Pick::AllInvalid);
-    }
-
-    #[test]
-    fn pacing_and_rest_hints_hold_a_key_back() {
-        let t0 = Instant::now();
-        let mut p = KeyPool::new(1);
-        p.lease(0, t0, Some(Duration::from_secs(6)));
-        p.release(0, LeaseEnd::Answered(None), t0 + Duration::from_secs(1));
-        assert_eq!(
-            p.pick(t0 + Duration::from_secs(1), 1),
-            Pick::Wait {
-                until: Some(t0 + Duration::from_secs(6)),
-                cooling: true,
-                first: Some(0),
-                paced: true
-            }
-        );
-        let t1 = t0 + Duration::from_secs(6);
-        assert_eq!(p.pick(t1, 1), Pick::Key(0));
-        p.lease(0, t1, None);
-        let e = p.release(0, LeaseEnd::Answered(Some(Duration::from_secs(9))), t1);
-        assert_eq!(e, Some(KeyEvent::Rested(Duration::from_secs(9))));
-        assert!(matches!(p.pick(t1, 1), Pick::Wait { paced: false, .. }));
-        assert_eq!(
-            p.stats(&["key-1"], t1).first().map(|s| s.rate_limited),
-            Some(0)
-        );
-    }
-
-    #[test]
-    fn repeated_429s_back_off_even_when_told_zero() {
-        let t0 = Instant::now();
-        let mut p = KeyPool::new(1);
-        let mut waits = Vec::new();
-        for _ in 0..4 {
-            p.lease(0, t0, None);
-            if let Some(KeyEvent::Limited(w)) = p.release(0, LeaseEnd::Failed(&limited(0)), t0) {
-                waits.push(w);
-            }
-        }
-        assert_eq!(waits[0], Duration::ZERO);
-        assert!(
-            waits[1] > Duration::from_millis(150) && waits[3] > waits[1],
-            "{waits:?}"
-        );
-    }
-}
+#[path = "key_pool_tests.rs"]
+mod tests;

@@ -2,6 +2,7 @@
 //! remembers spent daily quotas across runs, and waits (instead of failing) when every key is
 //! cooling, up to `max_wait`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -9,14 +10,16 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+mod budget;
 mod key_pool;
 
 use crate::checkpoint::cooldowns::CooldownStore;
+use crate::provider::limits::{Cost, Reading};
 use crate::provider::secret::Secret;
 use crate::provider::{Provider, ProviderError, Reply, Request};
-use key_pool::{KeyEvent, KeyPool, LeaseEnd, Pick};
+use key_pool::{KeyEvent, KeyPool, Lease, LeaseEnd, Pick};
 
-pub use key_pool::{backoff, KeyStats};
+pub use key_pool::{backoff, KeyStats, PerKey};
 
 /// Where the coordinator's `[COORDINATOR]` lines go (the run's reporter; nothing in tests).
 pub trait Notices: Send + Sync {
@@ -30,9 +33,34 @@ impl Notices for Silent {
     fn notice(&self, _: &str) {}
 }
 
+/// Told when a request starts and stops waiting for a key (the item's progress line).
+pub trait Waiting: Send + Sync {
+    /// Every key is busy, cooling or paced: the request waits.
+    fn waiting(&self);
+    /// It has a key again and is being sent.
+    fn sending(&self);
+}
+
+impl Waiting for Silent {
+    fn waiting(&self) {}
+    fn sending(&self) {}
+}
+
+/// An answered call.
+#[derive(Debug, Clone)]
+pub struct Called {
+    /// The answer, and how it ended.
+    pub reply: Reply,
+    /// The label of the key that answered.
+    pub key: String,
+    /// How long the request waited for a key (not for the provider).
+    pub waited: Duration,
+}
+
 /// Coordinator settings for one pool, from `[provider]` (or `[drafter]`).
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// Requests in flight per key; 0 = adapted per key, up to the worker count.
     pub max_in_flight: usize,
     pub retries: u32,
     pub max_wait: Duration,
@@ -87,6 +115,24 @@ struct SharedPool {
     freed: Notify,
 }
 
+/// LLM calls in flight across the pools, and the most at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InFlight {
+    fn start(&self) {
+        let n = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(n, Ordering::Relaxed);
+    }
+
+    fn end(&self) {
+        self.now.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl SharedPool {
     fn lock(&self) -> std::sync::MutexGuard<'_, KeyPool> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -108,9 +154,20 @@ struct Totals {
 pub struct Coordinator {
     pools: Vec<SharedPool>,
     totals: Mutex<Totals>,
+    calls: InFlight,
     store: Option<CooldownStore>,
     notices: Arc<dyn Notices>,
     cancel: CancellationToken,
+}
+
+/// How many requests a pool's keys may each have in flight.
+fn per_key(limits: &Limits, workers: usize) -> PerKey {
+    match limits.max_in_flight {
+        0 => PerKey::Adaptive {
+            bound: workers.max(1),
+        },
+        n => PerKey::Fixed(n),
+    }
 }
 
 fn human(d: Duration) -> String {
@@ -133,11 +190,11 @@ impl Coordinator {
         store: Option<CooldownStore>,
     ) -> Coordinator {
         if let Some(p) = pools.first() {
-            let per_key = p.limits.max_in_flight.max(1);
+            let per_key = p.limits.max_in_flight;
             let capacity = p.keys.len() * per_key;
-            if capacity < workers {
+            if per_key > 0 && capacity < workers {
                 notices.notice(&format!(
-                        "{workers} workers but {} key(s) × {per_key} request(s) in flight: at most {capacity} LLM call(s) at once",
+                        "{workers} workers but {} key(s) × {per_key} request(s) in flight (max_in_flight): at most {capacity} LLM call(s) at once",
                         p.keys.len(),
                     ),
                 );
@@ -146,7 +203,7 @@ impl Coordinator {
         let pools: Vec<SharedPool> = pools
             .into_iter()
             .map(|p| SharedPool {
-                state: Mutex::new(KeyPool::new(p.keys.len())),
+                state: Mutex::new(KeyPool::new(p.keys.len(), per_key(&p.limits, workers))),
                 keys: p.keys,
                 limits: p.limits,
                 freed: Notify::new(),
@@ -155,6 +212,7 @@ impl Coordinator {
         let c = Coordinator {
             pools,
             totals: Mutex::new(Totals::default()),
+            calls: InFlight::default(),
             store,
             notices,
             cancel,
@@ -199,18 +257,20 @@ impl Coordinator {
         provider: &Provider,
         req: &Request,
     ) -> Result<(String, String), CallError> {
-        self.call_full(provider, req)
+        self.call_observed(provider, req, &Silent)
             .await
-            .map(|(reply, key)| (reply.text, key))
+            .map(|c| (c.reply.text, c.key))
     }
 
-    /// [`Coordinator::call`], with the whole reply (how the answer ended). A prompt the
-    /// provider's token budget cannot fit is refused before any key is leased.
-    pub async fn call_full(
+    /// [`Coordinator::call`], telling `observer` when the request waits for a key and when it
+    /// is sent again; returns the whole reply (how the answer ended) and how long it waited.
+    /// A prompt the provider's token budget cannot fit is refused before any key is leased.
+    pub async fn call_observed(
         &self,
         provider: &Provider,
         req: &Request,
-    ) -> Result<(Reply, String), CallError> {
+        observer: &dyn Waiting,
+    ) -> Result<Called, CallError> {
         provider
             .preflight(&req.prompt)
             .map_err(CallError::Provider)?;
@@ -219,27 +279,39 @@ impl Coordinator {
                 "internal error: no key pool for this provider".into(),
             )));
         };
+        let cost = provider.cost(req);
         let mut transient_failures = 0u32;
         // Rate-limit waits of this request so far: max_wait bounds their sum, so a provider that
         // keeps answering 429 with short waits cannot hold a request forever.
         let mut waited = Duration::ZERO;
+        let mut for_key = Duration::ZERO;
         loop {
-            let index = self.lease(pool, &mut waited).await?;
-            let key = &pool.keys[index];
-            let result = tokio::select! {
-                r = provider.complete(req, key) => r,
+            let lease = self
+                .lease(pool, &cost, &mut waited, &mut for_key, observer)
+                .await?;
+            let key = &pool.keys[lease.key];
+            self.calls.start();
+            let attempt = tokio::select! {
+                r = provider.attempt(req, key) => r,
                 _ = self.cancel.cancelled() => {
-                    self.release(pool, index, LeaseEnd::Abandoned);
+                    self.calls.end();
+                    self.release(pool, &lease, LeaseEnd::Abandoned, &[]);
                     return Err(CallError::Cancelled);
                 }
             };
-            match result {
+            self.calls.end();
+            let limits = &attempt.limits;
+            match attempt.result {
                 Ok(reply) => {
-                    self.release(pool, index, LeaseEnd::Answered(reply.rest));
-                    return Ok((reply, key.label().to_string()));
+                    self.release(pool, &lease, LeaseEnd::Answered(reply.rest), limits);
+                    return Ok(Called {
+                        reply,
+                        key: key.label().to_string(),
+                        waited: for_key,
+                    });
                 }
                 Err(ProviderError::Transient(msg)) => {
-                    self.release(pool, index, LeaseEnd::Abandoned);
+                    self.release(pool, &lease, LeaseEnd::Abandoned, limits);
                     transient_failures += 1;
                     if transient_failures > pool.limits.retries {
                         return Err(CallError::Provider(ProviderError::Transient(format!(
@@ -254,17 +326,25 @@ impl Coordinator {
                     }
                 }
                 Err(e @ (ProviderError::Fatal(_) | ProviderError::Refused { .. })) => {
-                    self.release(pool, index, LeaseEnd::Abandoned);
+                    self.release(pool, &lease, LeaseEnd::Abandoned, limits);
                     return Err(CallError::Provider(e));
                 }
-                Err(e) => self.release(pool, index, LeaseEnd::Failed(&e)),
+                Err(e) => self.release(pool, &lease, LeaseEnd::Failed(&e), limits),
             }
         }
     }
 
-    /// Waits for a usable key, or fails when the request's waiting on limits would exceed
-    /// `max_wait`.
-    async fn lease(&self, p: &SharedPool, waited: &mut Duration) -> Result<usize, CallError> {
+    /// Waits for a usable key with room for `cost`, or fails when the request's waiting on
+    /// limits would exceed `max_wait`. `for_key` grows by the time spent waiting.
+    async fn lease(
+        &self,
+        p: &SharedPool,
+        cost: &Cost,
+        waited: &mut Duration,
+        for_key: &mut Duration,
+        observer: &dyn Waiting,
+    ) -> Result<Lease, CallError> {
+        let mut told = false;
         loop {
             if self.cancel.is_cancelled() {
                 return Err(CallError::Cancelled);
@@ -274,26 +354,31 @@ impl Coordinator {
             let notified = p.freed.notified();
             let pick = {
                 let mut st = p.lock();
-                let pick = st.pick(now, p.limits.max_in_flight);
-                if let Pick::Key(i) = pick {
-                    st.lease(i, now, p.spacing());
+                match st.pick(now, cost) {
+                    Pick::Key(i) => Ok(st.lease(i, now, p.spacing(), *cost)),
+                    other => Err(other),
                 }
-                pick
             };
             self.totals().overhead += t0.elapsed();
             let (until, cooling, first, paced) = match pick {
-                Pick::Key(index) => return Ok(index),
-                Pick::AllInvalid => {
+                Ok(lease) => {
+                    if told {
+                        observer.sending();
+                    }
+                    return Ok(lease);
+                }
+                Err(Pick::Key(_)) => continue,
+                Err(Pick::AllInvalid) => {
                     let labels: Vec<&str> = p.keys.iter().map(|k| k.label()).collect();
                     return Err(CallError::AllInvalid(labels.join(", ")));
                 }
-                Pick::Exhausted => return Err(CallError::Exhausted(p.limits.max_wait)),
-                Pick::Wait {
+                Err(Pick::Exhausted) => return Err(CallError::Exhausted(p.limits.max_wait)),
+                Err(Pick::Wait {
                     until,
                     cooling,
                     first,
                     paced,
-                } => (until, cooling, first, paced),
+                }) => (until, cooling, first, paced),
             };
             if let (Some(t), true) = (until, cooling) {
                 if *waited + t.saturating_duration_since(now) > p.limits.max_wait {
@@ -303,7 +388,12 @@ impl Coordinator {
                     self.announce(p, t, first);
                 }
             }
-            // Wake at least every ANNOUNCE_EVERY so the countdown keeps being told.
+            if !told {
+                observer.waiting();
+                told = true;
+            }
+            // Wake at the key's end exactly, and at least every ANNOUNCE_EVERY so the countdown
+            // keeps being told.
             let wake = until
                 .unwrap_or(now + Duration::from_secs(3600))
                 .min(now + ANNOUNCE_EVERY);
@@ -313,8 +403,9 @@ impl Coordinator {
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = self.cancel.cancelled() => return Err(CallError::Cancelled),
             }
+            let slept = slept_from.elapsed();
+            *for_key += slept;
             if cooling {
-                let slept = slept_from.elapsed();
                 *waited += slept;
                 self.totals().limit_wait += slept;
             }
@@ -354,13 +445,13 @@ impl Coordinator {
     }
 
     /// Returns a key and applies what the request learnt about it.
-    fn release(&self, p: &SharedPool, index: usize, outcome: LeaseEnd<'_>) {
+    fn release(&self, p: &SharedPool, lease: &Lease, outcome: LeaseEnd<'_>, limits: &[Reading]) {
         let t0 = std::time::Instant::now();
-        let event = p.lock().release(index, outcome, Instant::now());
+        let event = p.lock().release(lease, outcome, limits, Instant::now());
         self.totals().overhead += t0.elapsed();
         p.freed.notify_waiters();
         let Some(event) = event else { return };
-        let key = &p.keys[index];
+        let key = &p.keys[lease.key];
         let label = key.label();
         let msg = match event {
             KeyEvent::Limited(w) => format!("{label} rate limited: cooling {}", human(w)),
@@ -404,6 +495,22 @@ impl Coordinator {
                 p.lock().stats(&labels, now)
             })
             .collect()
+    }
+
+    /// The most LLM calls that were in flight at once.
+    pub fn peak_calls(&self) -> usize {
+        self.calls.peak.load(Ordering::Relaxed)
+    }
+
+    /// The most LLM calls the reviewer's pool allows at once with `workers` workers: keys ×
+    /// `max_in_flight`, or the workers when adapted.
+    pub fn capacity(&self, workers: usize) -> usize {
+        self.pools
+            .first()
+            .map_or(workers, |p| match p.limits.max_in_flight {
+                0 => workers,
+                n => (p.keys.len() * n).min(workers),
+            })
     }
 
     /// Total time requests waited on rate limits, and time spent in the coordinator's

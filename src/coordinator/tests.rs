@@ -144,10 +144,12 @@ async fn every_key_invalid_names_the_labels() {
     let c = coordinator(pool(2, 60, 0), None);
     let p = &c.pools[0];
     for i in 0..2 {
+        let lease = p.lock().lease(i, Instant::now(), None, Cost::default());
         c.release(
             p,
-            i,
+            &lease,
             LeaseEnd::Failed(&ProviderError::InvalidKey { status: 401 }),
+            &[],
         );
     }
     let e = c

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+use super::limits::{readings, Reading};
 use super::ratelimit::{self, Headers};
 use super::secret::Secret;
 use super::wire::{default_base_url, Api, Settings};
@@ -51,6 +52,35 @@ impl Http {
 
     /// One request with one key: the review text, or the classified failure.
     pub async fn complete(&self, prompt: &str, key: &Secret) -> Result<Reply, ProviderError> {
+        self.attempt(prompt, key).await.0
+    }
+
+    /// The `max_tokens` a request reserves as the provider counts it (Anthropic requires one
+    /// and gets 8192 when none is set; OpenAI counts none it is not sent).
+    pub fn max_tokens(&self) -> u64 {
+        match (self.api, self.settings.max_tokens) {
+            (Api::Anthropic, 0) => u64::from(anthropic::DEFAULT_MAX_TOKENS),
+            (_, n) => u64::from(n),
+        }
+    }
+
+    /// One request with one key, and the limits its response reported (success or not).
+    pub async fn attempt(
+        &self,
+        prompt: &str,
+        key: &Secret,
+    ) -> (Result<Reply, ProviderError>, Vec<Reading>) {
+        let mut limits = Vec::new();
+        let result = self.send(prompt, key, &mut limits).await;
+        (result, limits)
+    }
+
+    async fn send(
+        &self,
+        prompt: &str,
+        key: &Secret,
+        limits: &mut Vec<Reading>,
+    ) -> Result<Reply, ProviderError> {
         let s = &self.settings;
         let builder = match self.api {
             Api::OpenAi => openai::request(&self.client, s, prompt, key),
@@ -69,6 +99,7 @@ impl Http {
                 .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect(),
         );
+        *limits = readings(&headers, SystemTime::now());
         if (300..400).contains(&status) {
             return Err(redirect(status, &headers, &s.base_url));
         }

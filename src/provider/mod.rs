@@ -6,6 +6,7 @@ pub mod context;
 pub mod gemini;
 pub mod http;
 pub mod keyref;
+pub mod limits;
 pub mod openai;
 pub mod ratelimit;
 pub mod secret;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use crate::model::WorkflowKind;
 pub use context::{Finish, Refusal, TokenBudget};
+use limits::{Cost, Reading};
 use secret::Secret;
 
 /// The most of an answer parwf reads from any provider (an HTTP body, a command's stdout). A
@@ -286,19 +288,42 @@ impl Provider {
     /// Sends one request with one key. Key text never leaves in the result: replies and error
     /// messages are redacted.
     pub async fn complete(&self, req: &Request, key: &Secret) -> Result<Reply, ProviderError> {
-        let result = match &self.backend {
-            Backend::Sim(s) => s.complete(req, key).await.map(Reply::text),
-            Backend::Http(h) => h.complete(&req.prompt, key).await,
-            Backend::Command(c) => c.complete(req, key).await,
+        self.attempt(req, key).await.result
+    }
+
+    /// What `req` costs against a key's limits when the provider admits it.
+    pub fn cost(&self, req: &Request) -> Cost {
+        let max_tokens = match &self.backend {
+            Backend::Http(h) => h.max_tokens(),
+            _ => 0,
         };
-        match result {
+        Cost::of(&req.prompt, max_tokens)
+    }
+
+    /// Sends one request with one key: the (redacted) result, and the limits the response
+    /// reported for the key.
+    pub async fn attempt(&self, req: &Request, key: &Secret) -> Attempt {
+        let (result, limits) = match &self.backend {
+            Backend::Sim(s) => (s.complete(req, key).await.map(Reply::text), Vec::new()),
+            Backend::Http(h) => h.attempt(&req.prompt, key).await,
+            Backend::Command(c) => (c.complete(req, key).await, Vec::new()),
+        };
+        let result = match result {
             Ok(mut reply) => {
                 reply.text = self.redactor.clean(reply.text);
                 Ok(reply)
             }
             Err(e) => Err(self.redactor.clean_error(e)),
-        }
+        };
+        Attempt { result, limits }
     }
+}
+
+/// One request's outcome and what its response said about the key's limits.
+#[derive(Debug)]
+pub struct Attempt {
+    pub result: Result<Reply, ProviderError>,
+    pub limits: Vec<Reading>,
 }
 
 #[cfg(test)]

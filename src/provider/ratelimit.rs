@@ -51,36 +51,7 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// Go-style durations as in OpenAI's `x-ratelimit-reset-*`: `1s`, `6m0s`, `250ms`, `1h2m3.5s`.
 pub fn go_duration(value: &str) -> Option<Duration> {
-    let s = value.trim();
-    if s.is_empty() || s.starts_with('-') {
-        return None;
-    }
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut total = 0f64;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let unit_end = rest[num_end..]
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .map_or(rest.len(), |i| num_end + i);
-        let n: f64 = rest[..num_end].parse().ok()?;
-        let scale = match &rest[num_end..unit_end] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += n * scale;
-        rest = &rest[unit_end..];
-    }
-    secs_f64(total)
+    super::limits::go_duration(value).map(|w| w.after)
 }
 
 /// A protobuf JSON `Duration` as in Gemini's `RetryInfo.retryDelay`: `"45.8s"`.
@@ -229,34 +200,6 @@ pub fn exhausted_for(h: &Headers, now: SystemTime) -> Option<Duration> {
         }
     }
     rest
-}
-
-/// The wait a 429's headers ask for: `Retry-After` first, then the reset of whichever limit
-/// is at 0, else the soonest reset given.
-fn header_wait(h: &Headers, now: SystemTime) -> Option<Duration> {
-    if let Some(d) = h.get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if let Some(d) = secs_f64(d / 1000.0) {
-            return Some(d);
-        }
-    }
-    if let Some(d) = h.get("retry-after").and_then(|v| retry_after(v, now)) {
-        return Some(d);
-    }
-    if let Some(d) = exhausted_for(h, now) {
-        return Some(d);
-    }
-    let openai = ["requests", "tokens"].into_iter().filter_map(|k| {
-        h.get(&format!("x-ratelimit-reset-{k}"))
-            .and_then(go_duration)
-    });
-    let anthropic = ["requests", "tokens", "input-tokens", "output-tokens"]
-        .into_iter()
-        .filter_map(|k| {
-            h.get(&format!("anthropic-ratelimit-{k}-reset"))
-                .and_then(rfc3339)
-                .map(|t| until(t, now))
-        });
-    openai.chain(anthropic).min()
 }
 
 /// The `error` object of a JSON error body, if the body is one.
@@ -411,7 +354,7 @@ pub fn classify(
                 }
             }
             ProviderError::RateLimited {
-                retry_after: header_wait(headers, now),
+                retry_after: super::limits::wait_for_429(headers, &error_message(body), now),
             }
         }
         // Anthropic's "credit balance is too low" is a billing state of this key, not the request.

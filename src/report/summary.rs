@@ -18,12 +18,24 @@ pub struct Summary {
     pub parallel: usize,
     pub items: Vec<ItemResult>,
     pub wall_ms: u64,
-    /// Sum of item durations.
+    /// Sum of item durations (waits for a key included).
     pub item_ms_total: u64,
-    /// item_ms_total / wall_ms: how much faster than one at a time.
+    /// Sum of item review times: durations less the waits for a key.
+    pub review_ms_total: u64,
+    /// Sum of the items' waits for a key.
+    pub wait_ms_total: u64,
+    /// review_ms_total / wall_ms: how much faster than one at a time. (Before waits were told
+    /// apart this was item_ms_total / wall_ms, which counted waiting as work.)
     pub speedup: f64,
-    /// item_ms_total / (parallel × wall_ms).
+    /// speedup / concurrency_available.
     pub efficiency: f64,
+    /// The LLM calls the run could have had at once: --parallel, capped by the items reviewed
+    /// and by keys × max_in_flight when that is fixed.
+    pub concurrency_available: usize,
+    /// The most LLM calls in flight at once.
+    pub calls_peak: usize,
+    /// Every verdict came from the cache: nothing was reviewed (speed-up figures are 0).
+    pub all_cached: bool,
     pub coordinator_overhead_pct: f64,
     pub rate_limit_wait_ms: u64,
     pub keys: Vec<KeyStats>,
@@ -47,6 +59,10 @@ pub struct RunFigures {
     pub overhead_ms: f64,
     pub rate_limit_wait_ms: u64,
     pub keys: Vec<KeyStats>,
+    /// The most LLM calls in flight at once.
+    pub calls_peak: usize,
+    /// The most the key pools allow at once with this run's workers.
+    pub capacity: usize,
 }
 
 impl Summary {
@@ -62,18 +78,39 @@ impl Summary {
             overhead_ms,
             rate_limit_wait_ms,
             keys,
+            calls_peak,
+            capacity,
         } = figures;
         let item_ms_total: u64 = items.iter().map(|i| i.duration_ms).sum();
+        let review_ms_total: u64 = items.iter().map(ItemResult::review_ms).sum();
+        let wait_ms_total: u64 = items.iter().map(|i| i.wait_ms).sum();
+        // Items that were reviewed in this run (not cached, not sharing another's review).
+        let reviewed = items
+            .iter()
+            .filter(|i| i.state != ItemState::Cached && i.same_blob_as.is_none())
+            .count();
+        let all_cached = !items.is_empty() && items.iter().all(|i| i.state == ItemState::Cached);
+        let capacity = if capacity == 0 { parallel } else { capacity };
+        let available = parallel.min(reviewed).min(capacity).max(1);
         let wall = wall_ms.max(1) as f64;
-        let workers = parallel.min(items.len()).max(1) as f64;
+        let speedup = if all_cached {
+            0.0
+        } else {
+            review_ms_total as f64 / wall
+        };
         Summary {
             schema_version: 1,
             provider,
             parallel,
             wall_ms,
             item_ms_total,
-            speedup: round2(item_ms_total as f64 / wall),
-            efficiency: round2(item_ms_total as f64 / (workers * wall)),
+            review_ms_total,
+            wait_ms_total,
+            speedup: round2(speedup),
+            efficiency: round2(speedup / available as f64),
+            concurrency_available: available,
+            calls_peak,
+            all_cached,
             coordinator_overhead_pct: round2(overhead_ms * 100.0 / wall),
             rate_limit_wait_ms,
             keys,
@@ -116,9 +153,10 @@ impl Summary {
                     (None, ItemState::NotStarted) => "-".into(),
                     (None, ItemState::Done | ItemState::Cached) => "?".into(),
                 };
-                let time = match i.state {
-                    ItemState::Cached => "cached".to_string(),
-                    _ => format!("{:.1}s", i.duration_ms as f64 / 1000.0),
+                let time = match (i.state, &i.same_blob_as) {
+                    (ItemState::Cached, _) => "cached".to_string(),
+                    (_, Some(_)) => "shared".to_string(),
+                    _ => format!("{:.1}s", i.review_ms() as f64 / 1000.0),
                 };
                 let mut row = Row::new(vec![
                     i.id.clone(),
@@ -168,14 +206,40 @@ impl Summary {
                 String::new()
             }
         );
+        let shared = self
+            .items
+            .iter()
+            .filter(|i| i.same_blob_as.is_some())
+            .count();
+        if shared > 0 {
+            let _ = writeln!(
+                out,
+                "{shared} document{} with the same content as another: reviewed once",
+                if shared == 1 { "" } else { "s" }
+            );
+        }
+        if self.all_cached {
+            out.push_str(
+                "all cached: every verdict is in git notes for this content, nothing was reviewed
+",
+            );
+            return out;
+        }
+        let waiting = match self.wait_ms_total {
+            0 => String::new(),
+            w => format!(" (+{:.1}s waiting for a key)", w as f64 / 1000.0),
+        };
         let _ = writeln!(
             out,
-            "wall {:.1}s, sum of item times {:.1}s, speed-up {:.2}x at --parallel {} (efficiency {:.0}%)",
+            "wall {:.1}s, review time {:.1}s{waiting}, speed-up {:.2}x at --parallel {}, at most {} LLM call{} at once (efficiency {:.0}% of {} available)",
             self.wall_ms as f64 / 1000.0,
-            self.item_ms_total as f64 / 1000.0,
+            self.review_ms_total as f64 / 1000.0,
             self.speedup,
             self.parallel,
-            self.efficiency * 100.0
+            self.calls_peak,
+            if self.calls_peak == 1 { "" } else { "s" },
+            self.efficiency * 100.0,
+            self.concurrency_available,
         );
         let _ = write!(
             out,
@@ -186,11 +250,13 @@ impl Summary {
         for k in &self.keys {
             let _ = write!(
                 out,
-                "; {} {} req/{} 429/{:.1}s cooling",
+                "; {} {} req/{} 429/{:.1}s cooling/{} at once (cap {})",
                 k.key,
                 k.requests,
                 k.rate_limited,
-                k.cooling_ms as f64 / 1000.0
+                k.cooling_ms as f64 / 1000.0,
+                k.peak_in_flight,
+                k.concurrency,
             );
             if k.invalid {
                 out.push_str(" (invalid)");

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::plan::Plan;
+use super::same_blob::{self, Grouped};
 use super::stages::merge_results;
 use super::status::{RunStatus, StopReason};
 use super::stop::{watch_signals, Stopper};
@@ -112,6 +113,14 @@ impl Items<'_> {
                 plan.parallel
             ),
         );
+        let grouped = Grouped::new(items);
+        let shared: usize = grouped.copies.iter().map(Vec::len).sum();
+        if shared > 0 {
+            reporter.log(
+                "PARWF",
+                &format!("{shared} of them have the same content as another: each content is reviewed once"),
+            );
+        }
         let ctx = Arc::new(Ctx {
             coordinator: Coordinator::new(
                 setup.pools,
@@ -136,11 +145,24 @@ impl Items<'_> {
         });
         let started = Instant::now();
         let worker_stopper = stopper.clone();
-        let outcomes = run_workers(items.clone(), plan.parallel, stopper.token(), |item| {
+        let copy_ids = Arc::new(grouped.copy_ids());
+        let unique = grouped.unique.clone();
+        let outcomes = run_workers(unique, plan.parallel, stopper.token(), |item| {
             let ctx = ctx.clone();
             let stopper = worker_stopper.clone();
+            let copy_ids = copy_ids.clone();
             async move {
-                let out = workflow::run_item(item, ctx).await;
+                let out = workflow::run_item(item, ctx.clone()).await;
+                for id in copy_ids.get(&out.result.id).into_iter().flatten() {
+                    let what = match out.result.verdict {
+                        Some(v) => v.to_string(),
+                        None => "no verdict".to_string(),
+                    };
+                    ctx.reporter.done(
+                        id,
+                        &format!("{what}: same content as {} (reviewed once)", out.result.id),
+                    );
+                }
                 // The key pool cannot serve anyone: stop the run, keep what is done.
                 match &out.fatal {
                     Some(CallError::Exhausted(d)) => stopper.stop(StopReason::KeysExhausted(*d)),
@@ -157,11 +179,13 @@ impl Items<'_> {
         signals.abort();
         reporter.finish();
         let mut finished = Vec::new();
-        let mut results: Vec<ItemResult> = items
-            .iter()
-            .zip(outcomes)
-            .map(|(item, out)| match out {
+        let mut results: Vec<ItemResult> = Vec::new();
+        for ((item, copies), out) in grouped.unique.iter().zip(&grouped.copies).zip(outcomes) {
+            let result = match out {
                 Some(Ok(out)) => {
+                    for copy in copies {
+                        finished.push(same_blob::copy_outcome(&out, copy));
+                    }
                     let result = out.result.clone();
                     finished.push(out);
                     result
@@ -172,8 +196,10 @@ impl Items<'_> {
                     r
                 }
                 None => ItemResult::new(item, ItemState::NotStarted),
-            })
-            .collect();
+            };
+            results.extend(copies.iter().map(|c| same_blob::copy_result(&result, c)));
+            results.push(result);
+        }
         merge_results(&mut results, cached);
         let stop = stopper.reason();
         if let Some(reason @ (StopReason::KeysExhausted(_) | StopReason::AllKeysInvalid(_))) = &stop
@@ -220,6 +246,8 @@ impl Items<'_> {
                 overhead_ms: overhead.as_secs_f64() * 1000.0,
                 rate_limit_wait_ms: limit_wait.as_millis() as u64,
                 keys: ctx.coordinator.key_stats(),
+                calls_peak: ctx.coordinator.peak_calls(),
+                capacity: ctx.coordinator.capacity(plan.parallel),
             },
         );
         (summary, finished, status)

@@ -6,6 +6,7 @@ pub mod ci;
 pub mod hook;
 mod items;
 pub mod plan;
+mod same_blob;
 pub mod setup;
 mod stages;
 pub mod status;

@@ -139,7 +139,8 @@ fn pool(
         table,
         prefix,
     } = side;
-    let max_in_flight = p.max_in_flight.max(1);
+    // 0: adapted per key by the coordinator, up to the worker count.
+    let max_in_flight = p.max_in_flight;
     if kind == ProviderKind::Sim {
         let keys = (1..=cfg.sim.keys.max(1))
             .map(|i| Secret::new(format!("{prefix}{i}"), format!("sim-key-{i}")))
@@ -159,12 +160,12 @@ fn pool(
     }
     if p.keys.is_empty() && is_loopback(&p.base_url) {
         // A local server without auth (llama.cpp, Ollama, vLLM): one keyless slot, and no
-        // more requests at once than max_in_flight, since such a server queues the rest and
-        // their timeouts run while they wait.
+        // more requests at once than max_in_flight (1 unless set: such a server has a fixed
+        // number of slots, queues the rest, and their timeouts run while they wait).
         let label = prefix.trim_end_matches("key-").to_string() + "local";
         return Ok(KeySet {
             keys: vec![Secret::new(label, "")],
-            limits: limits(p, max_in_flight),
+            limits: limits(p, max_in_flight.max(1)),
         });
     }
     let resolved = keyref::resolve(&p.keys, &format!("{table}.keys"), prefix, lookup)

@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::checkpoint::runlog::AuditEvent;
 use crate::checkpoint::store::{Checkpoint, Header, Step};
 use crate::checkpoint::StoreError;
-use crate::coordinator::CallError;
+use crate::coordinator::{CallError, Called, Waiting};
 use crate::model::{ItemResult, ItemState};
 use crate::provider::{Finish, Provider, Request};
 
@@ -26,6 +26,8 @@ pub struct Journal {
     replay: Vec<Step>,
     next_seq: i64,
     calls: u32,
+    /// Time the item's requests waited for a key.
+    waited: std::time::Duration,
     /// A checkpoint write that failed: the run goes on, the item is then not resumable.
     write_error: Option<String>,
 }
@@ -61,6 +63,34 @@ fn audit(ctx: &Ctx, event: AuditEvent<'_>) {
     }
 }
 
+/// What an item's progress line says while a step's request is out: `reviewing (iteration
+/// 2)`, `drafting revision 1`.
+pub(super) fn step_name(kind: &str, iteration: u32) -> String {
+    if kind == "draft" {
+        format!("drafting revision {iteration}")
+    } else {
+        format!("reviewing (iteration {iteration})")
+    }
+}
+
+/// An item's progress line follows its request: "waiting for a key" while every key is busy,
+/// cooling or paced, the step again once it is sent.
+struct Progress<'a> {
+    ctx: &'a Ctx,
+    id: &'a str,
+    step: String,
+}
+
+impl Waiting for Progress<'_> {
+    fn waiting(&self) {
+        self.ctx.reporter.step(self.id, "waiting for a key");
+    }
+
+    fn sending(&self) {
+        self.ctx.reporter.step(self.id, &self.step);
+    }
+}
+
 /// The step's identity for replay: its kind, iteration and the hash of the prompt's inputs
 /// (not the prompt text, whose fence boundary is drawn afresh for every request).
 fn input_hash(kind: &str, iteration: u32, inputs: &str) -> String {
@@ -83,6 +113,7 @@ impl Journal {
             replay: Vec::new(),
             next_seq: 1,
             calls: 0,
+            waited: std::time::Duration::ZERO,
             write_error: None,
         };
         let Some(layout) = &ctx.layout else {
@@ -110,6 +141,11 @@ impl Journal {
     /// LLM calls actually made in this run (replayed steps excluded).
     pub fn calls(&self) -> u32 {
         self.calls
+    }
+
+    /// Time the item's requests waited for a key so far.
+    pub fn waited(&self) -> std::time::Duration {
+        self.waited
     }
 
     /// Answers one step: from the checkpoint when it was completed before with the same
@@ -143,10 +179,26 @@ impl Journal {
             None => {}
         }
         let started = Instant::now();
-        let (reply, key) = ctx.coordinator.call_full(provider, req).await?;
+        let progress = Progress {
+            ctx,
+            id,
+            step: step_name(kind, iteration),
+        };
+        let called = ctx
+            .coordinator
+            .call_observed(provider, req, &progress)
+            .await;
+        // A failed call does not say how long it waited: its item's time then counts it as
+        // review time.
+        let waited = match &called {
+            Ok(c) => c.waited,
+            Err(_) => std::time::Duration::ZERO,
+        };
+        self.waited += waited;
+        let Called { reply, key, .. } = called?;
         let text = reply.text;
         self.calls += 1;
-        let duration = started.elapsed().as_millis() as u64;
+        let duration = started.elapsed().saturating_sub(waited).as_millis() as u64;
         // A review cut short has no verdict, whatever its text got as far as saying.
         let verdict = (kind == "review").then(|| match reply.finish.is_complete() {
             true => crate::verdict::parse_quoting(&text, &[&req.prompt])

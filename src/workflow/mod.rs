@@ -120,6 +120,7 @@ pub async fn run_item(item: Item, ctx: Arc<Ctx>) -> ItemOutcome {
         }
     }
     out.result.llm_calls = journal.calls();
+    out.result.wait_ms = journal.waited().as_millis() as u64;
     finish(out, started, &ctx, Some(journal))
 }
 
@@ -215,7 +216,7 @@ async fn review_loop(
     let mut iteration: u32 = 1;
     loop {
         ctx.reporter
-            .step(&item.id, &format!("reviewing (iteration {iteration})"));
+            .step(&item.id, &journal::step_name("review", iteration));
         let prompt = ctx.prompts.review(item.workflow, &item.path, &current);
         let req = Request {
             task: Task::Review(item.workflow),
@@ -309,7 +310,7 @@ async fn review_loop(
             return Ok(());
         }
         ctx.reporter
-            .step(&item.id, &format!("drafting revision {iteration}"));
+            .step(&item.id, &journal::step_name("draft", iteration));
         let prompt = ctx
             .prompts
             .draft(&item.path, &current, &feedback.prompt_text());
@@ -422,18 +423,23 @@ fn finish(
     if let (Some(runlog), Some(review)) = (&ctx.runlog, &out.review) {
         let _ = journal::blocking(|| runlog.review(&result.id, review));
     }
-    // Everything the item's worker did counts, bookkeeping included.
+    // Everything the item's worker did counts, bookkeeping included; waits are told apart.
     result.duration_ms = started.elapsed().as_millis() as u64;
-    let secs = result.duration_ms as f64 / 1000.0;
+    result.wait_ms = result.wait_ms.min(result.duration_ms);
+    let waited = match result.wait_ms {
+        0 => String::new(),
+        w => format!(" (+{:.1}s waiting for a key)", w as f64 / 1000.0),
+    };
+    let secs = result.review_ms() as f64 / 1000.0;
     let mut msg = match (&result.verdict, &result.error) {
         (Some(Verdict::Unknown), _) => {
             let why = out
                 .unknown
                 .as_ref()
                 .map_or("no verdict".into(), |u| u.words());
-            format!("UNKNOWN ({why}) in {secs:.1}s")
+            format!("UNKNOWN ({why}) in {secs:.1}s{waited}")
         }
-        (Some(v), _) => format!("{v} ({} blocking) in {secs:.1}s", result.blocking),
+        (Some(v), _) => format!("{v} ({} blocking) in {secs:.1}s{waited}", result.blocking),
         (None, Some(e)) if result.state == ItemState::Interrupted => {
             format!("stopped ({e}); checkpoint kept")
         }

@@ -7,3 +7,4 @@ mod keys;
 mod pool;
 mod ratelimit_props;
 mod redaction;
+mod throughput;

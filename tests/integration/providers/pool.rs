@@ -185,7 +185,14 @@ fn remaining_requests_at_zero_rests_the_key_instead_of_earning_a_429() {
             .header("x-ratelimit-reset-requests", "600ms")
     });
     let repo = api::repo_with_llds(3);
-    let out = run(&repo, 3, &fake.env(1), &[]);
+    // One request at a time (the default sends up to -j at once to a fresh key, before any
+    // answer could say how many it takes).
+    let out = run(
+        &repo,
+        3,
+        &fake.env(1),
+        &[("PARWF_PROVIDER__MAX_IN_FLIGHT", "1")],
+    );
     assert_exit(&out, exit::OK);
     all_done(&json(&out), 3, "APPROVED");
     let statuses: Vec<u16> = fake.seen().iter().map(|s| s.status).collect();

@@ -18,9 +18,11 @@ fn keyless(fake: &Fake) -> Vec<(String, String)> {
 fn a_loopback_server_needs_no_key_and_is_sent_none_in_each_format() {
     for api in APIS {
         let fake = Fake::start(api, move |c| review(api, c));
+        // Two contents (identical ones would be reviewed once).
+        let second = format!("{GOOD_LLD}\nAnother design.\n");
         let repo = super::repo(&[
             ("docs/lld/LLD-1-a.md", GOOD_LLD),
-            ("docs/lld/LLD-2-b.md", GOOD_LLD),
+            ("docs/lld/LLD-2-b.md", second.as_str()),
         ]);
         let env = keyless(&fake);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -75,8 +77,13 @@ fn a_keyless_local_server_gets_max_in_flight_requests_at_once() {
     // request queued there runs out its timeout while it waits: parwf sends no more than
     // max_in_flight (default 1) at once, whatever --parallel is, and says so.
     let fake = Fake::start(Api::OpenAi, |c| review(Api::OpenAi, c));
-    let docs: Vec<(String, &str)> = (1..=4)
-        .map(|n| (format!("docs/lld/LLD-{n}-x.md"), GOOD_LLD))
+    let docs: Vec<(String, String)> = (1..=4)
+        .map(|n| {
+            (
+                format!("docs/lld/LLD-{n}-x.md"),
+                format!("{GOOD_LLD}\nDocument {n}.\n"),
+            )
+        })
         .collect();
     let repo = crate::support::repo_with_branch(&docs);
     let env = keyless(&fake);
@@ -86,7 +93,7 @@ fn a_keyless_local_server_gets_max_in_flight_requests_at_once() {
     assert_eq!(fake.seen().len(), 4);
     let err = stderr(&out);
     assert!(
-        err.contains("[COORDINATOR] 4 workers but 1 key(s) × 1 request(s) in flight: at most 1 LLM call(s) at once"),
+        err.contains("[COORDINATOR] 4 workers but 1 key(s) × 1 request(s) in flight (max_in_flight): at most 1 LLM call(s) at once"),
         "{err}"
     );
     // A server started with more slots is given as many.

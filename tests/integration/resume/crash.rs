@@ -109,7 +109,15 @@ fn crash_loop(rounds: usize, seed: u64) {
     let paths: Vec<String> = (1..=12)
         .map(|i| format!("docs/lld/LLD-{i}-cache.md"))
         .collect();
-    let docs: Vec<(&str, &str)> = paths.iter().map(|p| (p.as_str(), NEEDS_REVISION)).collect();
+    // Twelve distinct documents (the same content would be reviewed once per run).
+    let texts: Vec<String> = (1..=12)
+        .map(|i| format!("{NEEDS_REVISION}\nDocument {i}.\n"))
+        .collect();
+    let docs: Vec<(&str, &str)> = paths
+        .iter()
+        .zip(&texts)
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     let repo = repo_with_branch(&docs);
     let mut rng = Lcg(seed);
     // A full run prints about 80 lines; each round kills within its first 30, so the work
@@ -158,10 +166,9 @@ fn crash_loop(rounds: usize, seed: u64) {
         let text = note(&repo, path);
         assert!(text.starts_with("parwf-verdict: REVISE"), "{path}: {text}");
     }
-    // One note on each committed document and one on its approved revision (identical
-    // documents share both).
+    // One note on each committed document and one on its approved revision.
     let listed = repo.git(&["notes", "--ref=parwf", "list"]);
-    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert_eq!(listed.lines().count(), 24, "{listed}");
     let left: Vec<String> = std::fs::read_dir(repo.path().join(".git/parwf/checkpoints"))
         .into_iter()
         .flatten()

@@ -89,7 +89,11 @@ fn a_symlink_out_of_the_repo_is_never_followed() {
 fn a_document_deleted_between_discovery_and_its_turn_fails_alone() {
     let repo = Repo::new();
     repo.write("docs/lld/LLD-1-a.md", GOOD_LLD);
-    repo.write("docs/lld/LLD-2-b.md", GOOD_LLD);
+    // Another text: the same content would share LLD-1's review.
+    repo.write(
+        "docs/lld/LLD-2-b.md",
+        &format!("{GOOD_LLD}\nAnother document.\n"),
+    );
     repo.commit_all("docs");
     let mut child = spawn(
         &repo,

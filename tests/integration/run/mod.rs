@@ -71,7 +71,14 @@ fn plain_output_lines_are_whole_and_prefixed() {
     let out = repo.parwf_in(
         repo.path(),
         &["--since", "main", "-j", "4"],
-        &with(SIM, &[("PARWF_SIM__KEYS", "2")]),
+        // A fixed cap of one request per key (the default adapts): 2 keys serve 4 workers.
+        &with(
+            SIM,
+            &[
+                ("PARWF_SIM__KEYS", "2"),
+                ("PARWF_PROVIDER__MAX_IN_FLIGHT", "1"),
+            ],
+        ),
     );
     assert_exit(&out, exit::OK);
     let err = stderr(&out);

@@ -201,10 +201,18 @@ impl Fake {
     }
 }
 
-/// A repo with a README on main and `n` good LLDs on branch `feature` (checked out).
+/// A repo with a README on main and `n` good LLDs on branch `feature` (checked out), each
+/// distinct (the same content is reviewed once per run).
 pub fn repo_with_llds(n: usize) -> Repo {
-    let docs: Vec<(String, &str)> = (1..=n)
-        .map(|i| (format!("docs/lld/LLD-{i}-doc.md"), GOOD_LLD))
+    let docs: Vec<(String, String)> = (1..=n)
+        .map(|i| {
+            let text = format!(
+                "{GOOD_LLD}
+Document {i}.
+"
+            );
+            (format!("docs/lld/LLD-{i}-doc.md"), text)
+        })
         .collect();
     super::repo_with_branch(&docs)
 }

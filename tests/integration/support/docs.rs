@@ -58,9 +58,13 @@ pub fn with<'a>(
     [base, more].concat()
 }
 
-/// `n` documents `docs/lld/LLD-{i}-{stem}.md` (from 1), each with `text`.
+/// `n` documents `docs/lld/LLD-{i}-{stem}.md` (from 1), each `text` with a line of its own
+/// (identical content is reviewed once per run, and counting requests needs distinct ones).
 pub fn llds(n: usize, stem: &str, text: &str) -> Vec<(String, String)> {
     (1..=n)
-        .map(|i| (format!("docs/lld/LLD-{i}-{stem}.md"), text.to_string()))
+        .map(|i| {
+            let own = format!("{text}\nDocument {i}.\n");
+            (format!("docs/lld/LLD-{i}-{stem}.md"), own)
+        })
         .collect()
 }
