@@ -15,30 +15,30 @@ pub fn demo(args: &DemoArgs, mode: Mode) -> Result<Exit, Error> {
         .tempdir()
         .map_err(|e| Error::file("create", std::env::temp_dir(), e))?;
     build_repo(dir.path())?;
-    eprintln!(
+    super::out::eprintln(&format!(
         "parwf demo: a repo with {} documents added on branch `{DEMO_BRANCH}`; running\n  parwf --since main --parallel {} --provider sim   (simulated latency {} ms per LLM call)\n",
         branch_documents().count(),
         args.parallel,
         args.latency_ms
-    );
+    ));
     let ws = Workspace::discover(dir.path())?;
     let (opts, inputs) = run_options(dir.path(), args.parallel, args.latency_ms);
     let plan = Plan::new(opts, inputs)?;
     let outcome = run::execute(&ws, &plan, mode)?;
-    super::run::print(&outcome, Format::Human, plan.parallel(), None);
+    super::run::print(&outcome, Format::Human, plan.parallel(), None)?;
     let gate = match outcome.exit() {
         Exit::Ok => "passed: every document is approved".to_string(),
         Exit::GateFailed => "failed (exit code 1 in a real run): some documents need revision, discussion, or are blocked".to_string(),
         other => format!("exit code {} in a real run", other.code()),
     };
-    println!("\ngate {gate}");
+    super::out::println(&format!("\ngate {gate}"))?;
     if args.keep {
         let path = dir.keep();
-        println!("demo repo kept at {}", path.display());
-        println!(
-            "  try: cd {} && parwf --since main --dry-run",
+        super::out::println(&format!(
+            "demo repo kept at {}\n  try: cd {} && parwf --since main --dry-run",
+            path.display(),
             path.display()
-        );
+        ))?;
     }
     Ok(Exit::Ok)
 }

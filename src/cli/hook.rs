@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::args::PrePushArgs;
+use super::out;
 use super::Env;
 use crate::config::{self, ConfigInputs};
 use crate::discover::push::{read_input, InputError};
@@ -25,7 +26,7 @@ pub fn pre_push(
         // Read git's input to the end even when skipping, so git never meets a closed pipe;
         // whatever it is, it is not kept.
         let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
-        eprintln!("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
+        out::eprintln("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
         return Ok(Exit::Ok);
     }
     // Input that is not git's stops the reading at its first bad line: git does not mind a
@@ -43,25 +44,25 @@ pub fn pre_push(
     }
     let ws = Workspace::discover(cwd)?;
     let config = config::load(&inputs(&ws))?.config;
-    let mut show = |s: &crate::report::summary::Summary| eprint!("{}", s.to_human());
+    let mut show = |s: &crate::report::summary::Summary| out::eprint(&s.to_human());
     match hook::pre_push(&ws, cwd, &args.remote, &updates, &config, mode, &mut show)? {
         HookDecision::Pass => Ok(Exit::Ok),
         HookDecision::Approved(ids) => {
-            eprintln!(
+            out::eprintln(&format!(
                 "[PARWF] pre-push: {} changed document{} approved ({})",
                 ids.len(),
                 if ids.len() == 1 { "" } else { "s" },
                 ids.join(", ")
-            );
+            ));
             Ok(Exit::Ok)
         }
         HookDecision::Refused(r) => {
-            eprint!("{}", refusal(&r));
+            out::eprint(&refusal(&r));
             if let Some(limit) = r.unfinished {
-                eprintln!(
+                out::eprintln(&format!(
                     "  the reviews did not finish within hook.timeout_s ({}s); run the command above, or raise [hook] timeout_s",
                     limit.as_secs()
-                );
+                ));
             }
             Ok(Exit::GateFailed)
         }

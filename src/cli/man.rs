@@ -21,7 +21,7 @@ pub fn man(args: &ManArgs) -> Result<Exit, Error> {
     for name in ["parwf", "git-parwf"] {
         let path = args.dir.join(format!("{name}.1"));
         std::fs::write(&path, page(name)).map_err(|e| Error::file("write", &path, e))?;
-        println!("{}", path.display());
+        super::out::println(&path.display().to_string())?;
     }
     Ok(Exit::Ok)
 }

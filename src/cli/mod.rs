@@ -8,6 +8,7 @@ mod demo;
 mod hook;
 pub mod install_hook;
 mod man;
+mod out;
 pub mod run;
 mod state;
 mod verdict_cmd;
@@ -66,9 +67,9 @@ pub fn main() -> i32 {
     match dispatch(cli, &env) {
         Ok(exit) => exit.code(),
         Err(e) => {
-            eprintln!("error: {e}");
+            out::eprintln(&format!("error: {e}"));
             if let Some(h) = e.hint() {
-                eprintln!("  hint: {h}");
+                out::eprintln(&format!("  hint: {h}"));
             }
             e.exit().code()
         }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::args::{Format, RunArgs};
+use super::out;
 use super::Env;
 use crate::config::ConfigInputs;
 use crate::discover::partition::Partition;
@@ -80,40 +81,50 @@ pub fn run(
         args.format,
         plan.parallel(),
         step_summary.as_deref(),
-    );
+    )?;
     Ok(outcome.exit())
 }
 
 /// Prints a run's outcome on stdout in `format`.
-pub fn print(outcome: &RunOutcome, format: Format, parallel: usize, step_summary: Option<&Path>) {
+pub fn print(
+    outcome: &RunOutcome,
+    format: Format,
+    parallel: usize,
+    step_summary: Option<&Path>,
+) -> Result<(), Error> {
     match outcome {
         RunOutcome::Listing(items) => match format {
-            Format::Json => print!("{}", listing::json(items)),
-            _ => print!("{}", listing::human(items)),
+            Format::Json => out::print(&listing::json(items)),
+            _ => out::print(&listing::human(items)),
         },
         RunOutcome::Nothing => {
             let empty = Summary::new(String::new(), parallel, Vec::new(), RunFigures::default());
-            print_summary(&empty, format, step_summary);
+            print_summary(&empty, format, step_summary)
         }
         RunOutcome::Reviewed(summary) => print_summary(summary, format, step_summary),
     }
 }
 
-fn print_summary(summary: &Summary, format: Format, step_summary: Option<&Path>) {
+fn print_summary(
+    summary: &Summary,
+    format: Format,
+    step_summary: Option<&Path>,
+) -> Result<(), Error> {
     match format {
-        Format::Human => print!("{}", summary.to_human()),
-        Format::Json => println!("{}", summary.to_json()),
-        Format::Markdown => print!("{}", markdown::body(summary)),
+        Format::Human => out::print(&summary.to_human()),
+        Format::Json => out::println(&summary.to_json()),
+        Format::Markdown => out::print(&markdown::body(summary)),
         Format::Github => {
-            print!("{}", github::annotations(summary));
+            out::print(&github::annotations(summary))?;
             if let Some(path) = step_summary {
                 if let Err(e) = github::append_step_summary(path, summary) {
-                    eprintln!(
+                    out::eprintln(&format!(
                         "warning: cannot append the job summary to {}: {e}",
                         path.display()
-                    );
+                    ));
                 }
             }
+            Ok(())
         }
     }
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::args::{CleanArgs, Format, ShowArgs, StatusArgs};
+use super::out;
 use crate::checkpoint::cooldowns::CooldownStore;
 use crate::error::Error;
 use crate::exit::Exit;
@@ -17,20 +18,20 @@ pub fn status(args: &StatusArgs, ws: &Workspace) -> Result<Exit, Error> {
     let rows = records::rows(layout);
     if args.format == Format::Json {
         let doc = serde_json::json!({ "schema_version": 1, "items": rows });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        out::println(&serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         return Ok(Exit::Ok);
     }
     let cooldowns = CooldownStore::at(&layout.state_db())
         .active(SystemTime::now())
         .unwrap_or_default();
     for (fingerprint, until, reason) in &cooldowns {
-        println!(
+        out::println(&format!(
             "key {fingerprint} (fingerprint) out until {} ({reason})",
             crate::timefmt::iso(*until)
-        );
+        ))?;
     }
     if rows.is_empty() {
-        println!("No reviews recorded in this repository yet (run `git parwf`).");
+        out::println("No reviews recorded in this repository yet (run `git parwf`).")?;
         return Ok(Exit::Ok);
     }
     let cols = [
@@ -53,7 +54,7 @@ pub fn status(args: &StatusArgs, ws: &Workspace) -> Result<Exit, Error> {
             ])
         })
         .collect();
-    print!("{}", table::render(&cols, &rows));
+    out::print(&table::render(&cols, &rows))?;
     Ok(Exit::Ok)
 }
 
@@ -67,15 +68,15 @@ pub fn show(args: &ShowArgs, ws: &Workspace, cwd: &Path) -> Result<Exit, Error> 
             verdict,
             review,
         }) => {
-            println!(
+            out::println(&format!(
                 "# {id} ({path}) {run}: {}\n",
                 verdict.as_deref().unwrap_or("no verdict")
-            );
-            print!("{review}");
+            ))?;
+            out::print(&review)?;
             Ok(Exit::Ok)
         }
         Some(StoredReview::Note(note)) => {
-            print!("{}", note.render());
+            out::print(&note.render())?;
             Ok(Exit::Ok)
         }
         None => Err(Error::usage(
@@ -88,10 +89,10 @@ pub fn show(args: &ShowArgs, ws: &Workspace, cwd: &Path) -> Result<Exit, Error> 
 /// `parwf clean [--older-than DAYS]`.
 pub fn clean(args: &CleanArgs, ws: &Workspace) -> Result<Exit, Error> {
     let Some(cleaned) = records::clean(ws.layout(), args.older_than)? else {
-        println!("Nothing to clean.");
+        out::println("Nothing to clean.")?;
         return Ok(Exit::Ok);
     };
-    println!(
+    out::println(&format!(
         "Removed {} run log(s) and {} checkpoint file(s){}.",
         cleaned.runs,
         cleaned.checkpoints,
@@ -100,6 +101,6 @@ pub fn clean(args: &CleanArgs, ws: &Workspace) -> Result<Exit, Error> {
         } else {
             String::new()
         }
-    );
+    ))?;
     Ok(Exit::Ok)
 }

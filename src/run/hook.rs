@@ -6,6 +6,7 @@
 //! are loaded on that path.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -145,7 +146,8 @@ fn changed_documents(
             },
         )?;
         for w in &found.warnings {
-            eprintln!("warning: {w}");
+            // stderr may be gone (a closed terminal): nothing to tell then.
+            let _ = writeln!(std::io::stderr(), "warning: {w}");
         }
         for item in found.items {
             if seen.insert((item.path.clone(), item.blob.clone())) {
@@ -204,7 +206,8 @@ impl Review<'_> {
             opts.in_hook = true;
             opts.time_limit = Some(left);
             let plan = Plan::from_config(opts, self.config.clone(), Vec::new())?;
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "[PARWF] pre-push: reviewing the changed documents without a passing verdict (hook.timeout_s = {})",
                 limit.as_secs()
             );

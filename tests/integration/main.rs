@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod crash;
 mod discover;
+mod everyday;
 mod hardening;
 mod hook;
 mod hostile;
