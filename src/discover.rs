@@ -157,7 +157,10 @@ impl DiscoverError {
                  letters, digits, `-` and `_` (IDs are at most 64 bytes)"
                     .to_string()
             }
-            PathNotFound(_) => "paths are relative to the current directory".to_string(),
+            PathNotFound(_) => {
+                "paths are relative to the current directory; `parwf --help` lists the commands"
+                    .to_string()
+            }
             PathOutsideRepo { .. } => {
                 "pass documents inside this repository's work tree".to_string()
             }

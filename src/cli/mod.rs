@@ -11,6 +11,7 @@ mod man;
 mod out;
 pub mod run;
 mod state;
+mod suggest;
 mod verdict_cmd;
 
 use std::io::IsTerminal;
@@ -39,8 +40,13 @@ pub fn main() -> i32 {
         .unwrap_or(false);
     let command = Cli::command().bin_name(if as_git { "git parwf" } else { "parwf" });
     let parsed = command
+        .clone()
         .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m));
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .and_then(|cli| match mistyped(&command, &cli) {
+            Some(e) => Err(e),
+            None => Ok(cli),
+        });
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
@@ -74,6 +80,19 @@ pub fn main() -> i32 {
             e.exit().code()
         }
     }
+}
+
+/// `parwf stauts`: a first path that is a mistyped command, not a document.
+fn mistyped(command: &clap::Command, cli: &Cli) -> Option<clap::Error> {
+    let first = match &cli.command {
+        None => cli.run.paths.first()?,
+        Some(_) => return None,
+    };
+    let cwd = match &cli.dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().ok()?,
+    };
+    suggest::mistyped_command(command, first, &cwd)
 }
 
 fn init_tracing(env: &Env) {

@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use crate::support::{hermetic_env, Repo};
 
 mod pipes;
+mod suggest;
 
 pub(super) const GOOD_LLD: &str =
     "# Cache\n\n## Context\nWhy.\n\n## Design\nHow.\n\n## Test Plan\nTests.\n\n## Risks\nSome.\n";
