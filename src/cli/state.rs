@@ -8,7 +8,7 @@ use super::out;
 use crate::checkpoint::cooldowns::CooldownStore;
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::records::{self, StoredReview};
+use crate::records::{self, CleanScope, StoredReview};
 use crate::report::table::{self, Col, Row};
 use crate::workspace::Workspace;
 
@@ -86,21 +86,44 @@ pub fn show(args: &ShowArgs, ws: &Workspace, cwd: &Path) -> Result<Exit, Error> 
     }
 }
 
-/// `parwf clean [--older-than DAYS]`.
+/// `parwf clean [--older-than DAYS | --all] [--dry-run]`.
 pub fn clean(args: &CleanArgs, ws: &Workspace) -> Result<Exit, Error> {
-    let Some(cleaned) = records::clean(ws.layout(), args.older_than)? else {
-        out::println("Nothing to clean.")?;
+    let scope = if args.all {
+        CleanScope::All
+    } else {
+        CleanScope::OlderThan(args.older_than)
+    };
+    let Some(cleaned) = records::clean(ws.layout(), scope, args.dry_run)? else {
+        out::println("Nothing to clean: parwf has recorded nothing in this repository.")?;
         return Ok(Exit::Ok);
     };
-    out::println(&format!(
-        "Removed {} run log(s) and {} checkpoint file(s){}.",
-        cleaned.runs,
-        cleaned.checkpoints,
-        if args.older_than > 0 {
-            format!(" older than {} day(s)", args.older_than)
-        } else {
-            String::new()
+    let root = &ws.layout().root;
+    if args.dry_run {
+        for p in cleaned.runs.iter().chain(&cleaned.checkpoints) {
+            let shown = p.strip_prefix(root).unwrap_or(p);
+            out::println(&format!("would remove {}", shown.display()))?;
         }
-    ))?;
+    }
+    let which = match scope {
+        CleanScope::All => String::new(),
+        CleanScope::OlderThan(days) => format!(" older than {days} day(s)"),
+    };
+    let verb = if args.dry_run {
+        "Would remove"
+    } else {
+        "Removed"
+    };
+    let mut line = format!(
+        "{verb} {} run log(s) and {} checkpoint file(s){which}",
+        cleaned.runs.len(),
+        cleaned.checkpoints.len()
+    );
+    if cleaned.kept > 0 {
+        line.push_str(&format!(
+            "; kept {} newer (--older-than DAYS, or --all to remove everything)",
+            cleaned.kept
+        ));
+    }
+    out::println(&format!("{line}."))?;
     Ok(Exit::Ok)
 }

@@ -303,7 +303,7 @@ fn run_logs_status_show_and_clean() {
     let out = repo.parwf(&["show", "LLD-99"]);
     assert_eq!(out.status.code(), Some(2));
 
-    let out = repo.parwf(&["clean"]);
+    let out = repo.parwf(&["clean", "--all"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(run_dirs(&repo).is_empty());
     let out = repo.parwf(&["status"]);

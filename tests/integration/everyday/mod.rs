@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::{hermetic_env, Repo};
 
+mod clean;
 mod pipes;
 mod suggest;
 
