@@ -11,9 +11,9 @@ pub mod partition;
 mod paths;
 pub mod push;
 
-pub use ids::{derive_id, is_valid_id};
+pub use ids::{derive_id, id_with_prefix, is_valid_id, Unusable};
 
-use crate::model::{ContentSource, Item, WorkflowKind};
+use crate::model::{ContentSource, DocKind, Item, WorkflowKind};
 
 use crate::workspace::{Workspace, WorkspaceError};
 use history::{
@@ -44,8 +44,8 @@ pub struct DiscoverOptions {
     pub selection: Selection,
     /// Also pick up staged and unstaged changes (`--include-worktree`).
     pub include_worktree: bool,
-    /// Globs per workflow, from config.
-    pub globs: Vec<(WorkflowKind, Vec<String>)>,
+    /// The document kinds, from config (`[workflows.<name>]`).
+    pub kinds: Vec<DocKind>,
     /// Restrict to one workflow (`--workflow`).
     pub only: Option<WorkflowKind>,
     /// Where the command runs: explicit paths are relative to it.
@@ -56,6 +56,8 @@ pub struct DiscoverOptions {
 #[derive(Debug, Clone)]
 pub struct Discovery {
     pub items: Vec<Item>,
+    /// Selected documents whose file names give no valid ID: each fails alone.
+    pub unusable: Vec<Unusable>,
     /// Human-readable warnings (e.g. two documents with the same number).
     pub warnings: Vec<String>,
 }
@@ -107,7 +109,7 @@ pub enum DiscoverError {
     /// A configured glob does not parse.
     #[error("invalid {kind} glob `{glob}`: {message}")]
     BadGlob {
-        kind: &'static str,
+        kind: String,
         glob: String,
         message: String,
     },
@@ -170,7 +172,9 @@ impl DiscoverError {
             UnknownWorkflow(_) => {
                 "pass --workflow lld|issue, or add a glob that matches it to the config".to_string()
             }
-            BadGlob { kind, .. } => format!("fix the `{kind}` globs in the parwf config"),
+            BadGlob { kind, .. } => {
+                format!("fix the globs under [workflows.{kind}] in the parwf config")
+            }
             Git(_) => "check the repository with `git status` and `git fsck`".to_string(),
         };
         Some(hint)
@@ -192,14 +196,14 @@ fn one_line(s: &str) -> String {
 
 /// A document selected for review, before its ID is assigned.
 struct Selected {
-    kind: WorkflowKind,
+    kind: paths::Kind,
     blob: Oid,
     source: ContentSource,
 }
 
 /// Finds the documents selected by `opts`.
 pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    let matcher = Matcher::new(&opts.globs)?;
+    let matcher = Matcher::new(&opts.kinds)?;
     let repo = ws.repo();
     let workdir = ws.workdir()?.to_path_buf();
     let mut warnings = Vec::new();
@@ -289,7 +293,7 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
             overlay_worktree(repo, tree, &workdir, &matcher, &mut selected, &mut warnings)?;
         }
         if let Some(only) = opts.only {
-            selected.retain(|_, s| s.kind == only);
+            selected.retain(|_, s| matcher.kinds[s.kind].workflow == only);
         }
     }
 
@@ -306,7 +310,11 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
             walk_head(Some(&keys), &mut head_warnings)?
         }
     };
-    let mut items = ids::assign_ids(selected, &in_head, &mut warnings)?;
+    let (mut items, unusable) = ids::assign_ids(selected, &in_head, &matcher.kinds, &mut warnings);
     items.sort_by(|a, b| (a.workflow, &a.path).cmp(&(b.workflow, &b.path)));
-    Ok(Discovery { items, warnings })
+    Ok(Discovery {
+        items,
+        unusable,
+        warnings,
+    })
 }

@@ -79,14 +79,19 @@ fn refusal(r: &Refusal) -> String {
     );
     let w = r.failing.iter().map(|c| c.item.id.len()).max().unwrap_or(2);
     for c in &r.failing {
-        let state = match c.verdict {
-            Some(v) => format!("{v} ({} blocking)", c.blocking),
-            None => "no review".to_string(),
+        let state = match (c.verdict, &c.problem) {
+            (_, Some(_)) => "cannot be reviewed".to_string(),
+            (Some(v), None) => format!("{v} ({} blocking)", c.blocking),
+            (None, None) => "no review".to_string(),
         };
         out.push_str(&format!(
             "  {:w$}  {state:20}  {}\n",
-            c.item.id, c.item.path
+            c.item.id,
+            c.item.path.escape_debug()
         ));
+        if let Some(problem) = &c.problem {
+            out.push_str(&format!("  {:w$}  {problem}\n", ""));
+        }
     }
     let mut commands: Vec<String> = Vec::new();
     for c in &r.failing {

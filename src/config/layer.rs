@@ -90,12 +90,19 @@ pub(super) fn leaves(t: &Table) -> BTreeMap<String, Value> {
     out
 }
 
-/// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type.
-fn schema_key(key: &str) -> String {
-    match key.strip_prefix("drafter.") {
-        Some(rest) => format!("provider.{rest}"),
-        None => key.to_string(),
+/// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type, and every
+/// document kind `workflows.<name>.X` the built-in `workflows.lld.X`'s.
+pub(super) fn schema_key(key: &str) -> String {
+    if let Some(rest) = key.strip_prefix("drafter.") {
+        return format!("provider.{rest}");
     }
+    if let Some((_, field)) = key
+        .strip_prefix("workflows.")
+        .and_then(|rest| rest.split_once('.'))
+    {
+        return format!("workflows.lld.{field}");
+    }
+    key.to_string()
 }
 
 fn type_name(v: &Value) -> &'static str {

@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults < user file < repo `.parwf.toml` < `PARWF_*` env < flags.
 
 mod choices;
+mod kinds;
 mod layer;
 
 use std::collections::BTreeMap;
@@ -11,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
 pub use choices::{HookMode, ProviderKind, WriteMode};
+pub use kinds::{parse_glob, WorkflowConfig};
 pub use layer::ConfigError;
 
-use crate::model::{Gate, Verdict, WorkflowKind};
+use crate::model::{DocKind, Gate, Verdict};
 
 /// The built-in defaults, also the schema: a key not in here is unknown.
 pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
@@ -52,17 +54,14 @@ pub struct Config {
     /// Repo-relative directory for review files committed by `--write commit`; "" = none.
     pub lineage_dir: String,
     pub workflows: BTreeMap<String, WorkflowConfig>,
+    /// The document kinds `workflows` describes, validated when the config loaded.
+    #[serde(skip)]
+    pub kinds: Vec<DocKind>,
     pub provider: ProviderConfig,
     /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter_provider`]).
     pub drafter: Table,
     pub sim: SimConfig,
     pub hook: HookConfig,
-}
-
-/// `[workflows.<name>]`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WorkflowConfig {
-    pub paths: Vec<String>,
 }
 
 /// `[provider]` (and `[drafter]` merged over it).
@@ -233,10 +232,12 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
     let values = layer::leaves(&merged);
     // Only keys that exist somewhere are reported; `drafter.*` appear once set.
     sources.retain(|k, _| values.contains_key(k));
-    let config: Config = Value::Table(merged)
+    let mut config: Config = Value::Table(merged)
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError::Internal(e.message().to_string()))?;
     validate(&config, &sources)?;
+    let source = |k: &str| sources.get(k).cloned().unwrap_or(Source::Default);
+    config.kinds = kinds::kinds(&config.workflows, &source)?;
     Ok(Loaded {
         config,
         sources,
@@ -290,12 +291,9 @@ impl Config {
             })
     }
 
-    /// The glob lists per workflow, in display order.
-    pub fn globs(&self) -> Vec<(WorkflowKind, Vec<String>)> {
-        WorkflowKind::ALL
-            .into_iter()
-            .filter_map(|k| self.workflows.get(k.name()).map(|w| (k, w.paths.clone())))
-            .collect()
+    /// The document kinds (`[workflows.<name>]`), in name order.
+    pub fn kinds(&self) -> &[DocKind] {
+        &self.kinds
     }
 }
 

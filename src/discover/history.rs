@@ -9,9 +9,9 @@ use git2::{
 };
 
 use super::ids::name_key;
-use super::paths::Matcher;
+use super::paths::{Kind, Matcher};
 use super::{one_line, DiscoverError, Selected};
-use crate::model::{ContentSource, WorkflowKind};
+use crate::model::ContentSource;
 
 pub(super) fn git(e: git2::Error) -> DiscoverError {
     DiscoverError::Git(e.message().to_string())
@@ -202,7 +202,7 @@ fn document_path(
     bytes: Option<&[u8]>,
     matcher: &Matcher,
     warnings: &mut Vec<String>,
-) -> Option<(String, WorkflowKind)> {
+) -> Option<(String, Kind)> {
     match std::str::from_utf8(bytes?) {
         Ok(path) => matcher.kind(path).map(|kind| (path.to_string(), kind)),
         Err(_) => {
@@ -240,7 +240,7 @@ pub(super) fn tree_documents(
     matcher: &Matcher,
     keys: Option<&HashSet<String>>,
     warnings: &mut Vec<String>,
-) -> Result<BTreeMap<String, (WorkflowKind, Oid)>, DiscoverError> {
+) -> Result<BTreeMap<String, (Kind, Oid)>, DiscoverError> {
     let mut found = BTreeMap::new();
     // (tree, its path with a trailing `/`, whether that path is valid UTF-8)
     let mut stack: Vec<(Tree<'_>, String, bool)> = Vec::new();

@@ -4,42 +4,65 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use git2::{ObjectType, Oid};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
 use super::{one_line, DiscoverError, Selected};
-use crate::model::{ContentSource, WorkflowKind};
+use crate::config::parse_glob;
+use crate::model::{ContentSource, DocKind, WorkflowKind};
 
-/// Which workflow a repo-relative path belongs to, by the configured globs.
+/// A document kind, as an index into [`Matcher::kinds`].
+pub(super) type Kind = usize;
+
+/// Which document kind a repo-relative path is, by the configured globs.
 pub(super) struct Matcher {
     set: GlobSet,
-    /// The workflow of each glob in `set`, in config order.
-    kinds: Vec<WorkflowKind>,
+    /// Per glob in `set`: its kind and how specific it is (the length of its fixed start).
+    globs: Vec<(Kind, usize)>,
+    /// Per kind: the files under its globs that are not of that kind.
+    excludes: Vec<Option<GlobSet>>,
+    /// The configured kinds, then a built-in kind for each workflow no kind reviews with
+    /// (for explicit paths given with `--workflow`).
+    pub(super) kinds: Vec<DocKind>,
     /// Literal directory prefixes of the globs: only these subtrees can hold documents.
     pub(super) roots: Vec<String>,
 }
 
 impl Matcher {
-    pub(super) fn new(globs: &[(WorkflowKind, Vec<String>)]) -> Result<Self, DiscoverError> {
-        let mut builder = GlobSetBuilder::new();
-        let mut kinds = Vec::new();
-        let mut roots: Vec<String> = Vec::new();
-        for (kind, patterns) in globs {
-            for pattern in patterns {
-                let glob = GlobBuilder::new(pattern)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| DiscoverError::BadGlob {
-                        kind: kind.name(),
-                        glob: pattern.clone(),
-                        message: e.kind().to_string(),
-                    })?;
-                builder.add(glob);
-                kinds.push(*kind);
-                roots.push(literal_dir_prefix(pattern));
+    pub(super) fn new(configured: &[DocKind]) -> Result<Self, DiscoverError> {
+        let mut kinds = configured.to_vec();
+        for w in WorkflowKind::ALL {
+            if !kinds.iter().any(|k| k.workflow == w) {
+                kinds.push(DocKind::builtin(w, Vec::new()));
             }
         }
+        let bad = |kind: &DocKind, glob: &str, message: String| DiscoverError::BadGlob {
+            kind: kind.name.clone(),
+            glob: glob.to_string(),
+            message,
+        };
+        let mut builder = GlobSetBuilder::new();
+        let mut globs = Vec::new();
+        let mut excludes = Vec::new();
+        let mut roots: Vec<String> = Vec::new();
+        for (n, kind) in kinds.iter().enumerate() {
+            for pattern in &kind.paths {
+                let glob = parse_glob(pattern).map_err(|e| bad(kind, pattern, e))?;
+                builder.add(glob);
+                globs.push((n, fixed_start(pattern)));
+                roots.push(literal_dir_prefix(pattern));
+            }
+            let mut exclude = GlobSetBuilder::new();
+            for pattern in &kind.exclude {
+                exclude.add(parse_glob(pattern).map_err(|e| bad(kind, pattern, e))?);
+            }
+            excludes.push(if kind.exclude.is_empty() {
+                None
+            } else {
+                Some(exclude.build().map_err(|e| bad(kind, "", e.to_string()))?)
+            });
+        }
         let set = builder.build().map_err(|e| DiscoverError::BadGlob {
-            kind: "document",
+            kind: "document".into(),
             glob: String::new(),
             message: e.to_string(),
         })?;
@@ -57,19 +80,53 @@ impl Matcher {
         }
         Ok(Matcher {
             set,
+            globs,
+            excludes,
             kinds,
             roots: minimal,
         })
     }
 
-    /// The workflow of the first glob (in config order) that matches `path`.
-    pub(super) fn kind(&self, path: &str) -> Option<WorkflowKind> {
-        self.set
-            .matches(path)
-            .into_iter()
-            .min()
-            .map(|i| self.kinds[i])
+    /// The kind of `path`: of the globs that match it (and whose kind does not exclude it),
+    /// the most specific one (`docs/lld/drafts/**` before `docs/lld/**`); on a tie, the kind
+    /// whose name comes first.
+    pub(super) fn kind(&self, path: &str) -> Option<Kind> {
+        let mut best: Option<(usize, Kind)> = None;
+        for i in self.set.matches(path) {
+            let (kind, specific) = self.globs[i];
+            if self.excludes[kind]
+                .as_ref()
+                .is_some_and(|x| x.is_match(path))
+            {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((s, k)) => specific > s || (specific == s && kind < k),
+            };
+            if better {
+                best = Some((specific, kind));
+            }
+        }
+        best.map(|(_, kind)| kind)
     }
+
+    /// The kind for a document `--workflow` names the review of: the kind of that name, else
+    /// the first kind with that workflow.
+    pub(super) fn kind_for(&self, workflow: WorkflowKind) -> Kind {
+        let named = self.kinds.iter().position(|k| k.name == workflow.name());
+        named
+            .or_else(|| self.kinds.iter().position(|k| k.workflow == workflow))
+            .unwrap_or(0)
+    }
+}
+
+/// How much of a glob is fixed text: `docs/lld/drafts/**` (16) is more specific than
+/// `docs/lld/**/*.md` (9).
+fn fixed_start(pattern: &str) -> usize {
+    pattern
+        .find(['*', '?', '[', ']', '{', '}', '\\'])
+        .unwrap_or(pattern.len())
 }
 
 /// `docs/lld/**/*.md` → `docs/lld`: the directories before the first one with a glob
@@ -140,18 +197,20 @@ pub(super) fn explicit_paths(
         let by_glob = matcher.kind(&path);
         // The user named this file: `--workflow` says how to review it, it never drops it.
         let kind = match (only, by_glob) {
-            (Some(only), Some(glob)) if only != glob => {
+            (Some(only), Some(glob)) if only != matcher.kinds[glob].workflow => {
                 warnings.push(format!(
                     "`{}` matches the {} globs; reviewing it as {} because of --workflow",
                     one_line(&path),
-                    glob.name(),
+                    matcher.kinds[glob].name,
                     only.name()
                 ));
-                only
+                matcher.kind_for(only)
             }
             (_, Some(glob)) => glob,
-            (Some(only), None) => only,
-            (None, None) if path.to_ascii_lowercase().contains("lld") => WorkflowKind::Lld,
+            (Some(only), None) => matcher.kind_for(only),
+            (None, None) if path.to_ascii_lowercase().contains("lld") => {
+                matcher.kind_for(WorkflowKind::Lld)
+            }
             (None, None) => return Err(DiscoverError::UnknownWorkflow(one_line(&path))),
         };
         let blob = Oid::hash_file(ObjectType::Blob, &full).map_err(|e| {

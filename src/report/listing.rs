@@ -9,6 +9,7 @@ pub fn json(items: &[(Item, PlannedState)]) -> String {
     #[derive(serde::Serialize)]
     struct Planned<'a> {
         id: &'a str,
+        kind: &'a str,
         workflow: &'a str,
         path: &'a str,
         blob: &'a str,
@@ -27,6 +28,7 @@ pub fn json(items: &[(Item, PlannedState)]) -> String {
             .iter()
             .map(|(i, state)| Planned {
                 id: &i.id,
+                kind: &i.kind,
                 workflow: i.workflow.name(),
                 path: &i.path,
                 blob: &i.blob,

@@ -40,8 +40,25 @@ impl Row {
     }
 }
 
+/// `cell` with control characters escaped: a file name with a newline stays on its row.
+fn one_line(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(cell.chars().flat_map(char::escape_default).collect())
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// The table, header first, every line ending in a newline.
 pub fn render(cols: &[Col], rows: &[Row]) -> String {
+    let rows: Vec<Row> = rows
+        .iter()
+        .map(|r| Row {
+            cells: r.cells.iter().map(|c| one_line(c).into_owned()).collect(),
+            note: r.note.as_deref().map(|n| one_line(n).into_owned()),
+        })
+        .collect();
+    let rows = &rows[..];
     let width = |i: usize, c: &Col| {
         rows.iter()
             .filter_map(|r| r.cells.get(i))

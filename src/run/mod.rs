@@ -18,7 +18,7 @@ use crate::checkpoint::RunLock;
 use crate::discover;
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::model::{Item, PlannedState};
+use crate::model::{Item, ItemResult, ItemState, PlannedState};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
 use crate::workflow::prompts::Prompts;
@@ -63,6 +63,15 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
         startup.print(&format!("warning: {w}"));
     }
     let prompts = load_prompts(ws, plan)?;
+    // Documents whose names give no ID fail alone; the others are reviewed.
+    let unusable: Vec<_> = found
+        .unusable
+        .into_iter()
+        .filter(|u| plan.partition.is_none_or(|p| p.contains(&u.item.id)))
+        .collect();
+    for u in &unusable {
+        startup.print(&format!("error: {}", u.reason));
+    }
     let mut selected = Selected::new(ws, plan, found.items, &prompts)?;
     let layout = ws.layout();
     if plan.dry_run {
@@ -80,15 +89,27 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
                 };
                 (item.clone(), state)
             })
+            .chain(
+                unusable
+                    .iter()
+                    .map(|u| (u.item.clone(), PlannedState::Invalid)),
+            )
             .collect();
         return Ok(RunOutcome::Listing(listing));
     }
-    if selected.items.is_empty() {
+    if selected.items.is_empty() && unusable.is_empty() {
         return Ok(RunOutcome::Nothing);
     }
     let paths: Vec<String> = selected.items.iter().map(|i| i.path.clone()).collect();
     crate::writeback::preflight(ws, &plan.write, &paths)?;
-    let (cached, reviews) = selected.take_cached();
+    let (mut cached, reviews) = selected.take_cached();
+    // Results known before any review: the cached verdicts, and the documents that failed.
+    cached.extend(unusable.into_iter().map(|u| {
+        let mut r = ItemResult::new(&u.item, ItemState::Failed);
+        r.error = Some(u.reason);
+        r
+    }));
+    stages::merge_results(&mut cached, Vec::new());
     let label = crate::writeback::model_label(&plan.config.provider);
     if selected.items.is_empty() {
         // Every verdict is cached: no provider, no runtime, no lock.

@@ -145,7 +145,7 @@ impl Plan {
             discover: DiscoverOptions {
                 selection: opts.selection,
                 include_worktree: opts.include_worktree,
-                globs: config.globs(),
+                kinds: config.kinds().to_vec(),
                 only: opts.only,
                 cwd: opts.cwd,
             },

@@ -269,11 +269,7 @@ fn demo_runs_offline_and_exits_zero() {
         "the unchanged LLD on main was reviewed:\n{text}"
     );
     assert!(text.contains("gate failed"), "{text}");
-    assert!(
-        stderr(&out).contains("share ID LLD-101"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("shares LLD-101"), "{}", stderr(&out));
     let kept = text
         .lines()
         .find_map(|l| l.strip_prefix("demo repo kept at "))

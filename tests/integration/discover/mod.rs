@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use parwf::discover::{
     derive_id, discover, is_valid_id, DiscoverError, DiscoverOptions, Discovery, Selection,
 };
-use parwf::model::{ContentSource, WorkflowKind};
+use parwf::model::{ContentSource, DocKind, WorkflowKind};
 use parwf::workspace::{Workspace, WorkspaceError};
 use sha2::{Digest, Sha256};
 
@@ -28,11 +28,19 @@ pub(super) fn globs() -> Vec<(WorkflowKind, Vec<String>)> {
     ]
 }
 
+/// The built-in kinds of each workflow over these globs.
+pub(super) fn kinds(globs: Vec<(WorkflowKind, Vec<String>)>) -> Vec<DocKind> {
+    globs
+        .into_iter()
+        .map(|(w, paths)| DocKind::builtin(w, paths))
+        .collect()
+}
+
 pub(super) fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
     DiscoverOptions {
         selection,
         include_worktree: false,
-        globs: globs(),
+        kinds: kinds(globs()),
         only: None,
         cwd: cwd.to_path_buf(),
     }

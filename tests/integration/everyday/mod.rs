@@ -6,7 +6,9 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::{hermetic_env, Repo};
 
+mod badname;
 mod clean;
+mod kinds;
 mod pipes;
 mod suggest;
 
