@@ -134,8 +134,14 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         }
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
         Some(Command::Man(args)) => man::man(&args),
-        Some(Command::Status(args)) => state::status(&args, &workspace()?),
-        Some(Command::Show(args)) => state::show(&args, &workspace()?, &cwd),
+        Some(Command::Status(args)) => {
+            let ws = workspace()?;
+            state::status(&args, &ws, inputs(Some(&ws)))
+        }
+        Some(Command::Show(args)) => {
+            let ws = workspace()?;
+            state::show(&args, &ws, &cwd, inputs(Some(&ws)))
+        }
         Some(Command::Clean(args)) => state::clean(&args, &workspace()?),
     }
 }

@@ -6,24 +6,39 @@ use std::time::SystemTime;
 use super::args::{CleanArgs, Format, ShowArgs, StatusArgs};
 use super::out;
 use crate::checkpoint::cooldowns::CooldownStore;
+use crate::config::{self, ConfigInputs};
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::records::{self, CleanScope, StoredReview};
+use crate::records::{self, CleanScope, DocState, Found, StoredReview};
 use crate::report::table::{self, Col, Row};
 use crate::workspace::Workspace;
 
-/// `parwf status`.
-pub fn status(args: &StatusArgs, ws: &Workspace) -> Result<Exit, Error> {
-    let layout = ws.layout();
-    let rows = records::rows(layout);
+/// `parwf status`: every document with the latest that is known of it, and key cooldowns.
+pub fn status(args: &StatusArgs, ws: &Workspace, inputs: ConfigInputs) -> Result<Exit, Error> {
+    let config = config::load(&inputs)?.config;
+    let rows = records::status(ws, config.kinds())?;
+    let cooldowns = CooldownStore::at(&ws.layout().state_db())
+        .active(SystemTime::now())
+        .unwrap_or_default();
     if args.format == Format::Json {
-        let doc = serde_json::json!({ "schema_version": 1, "items": rows });
+        let cooldowns: Vec<serde_json::Value> = cooldowns
+            .iter()
+            .map(|(fingerprint, until, reason)| {
+                serde_json::json!({
+                    "fingerprint": fingerprint,
+                    "until": crate::timefmt::iso(*until),
+                    "reason": reason,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "schema_version": STATUS_SCHEMA_VERSION,
+            "items": rows,
+            "cooldowns": cooldowns,
+        });
         out::println(&serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         return Ok(Exit::Ok);
     }
-    let cooldowns = CooldownStore::at(&layout.state_db())
-        .active(SystemTime::now())
-        .unwrap_or_default();
     for (fingerprint, until, reason) in &cooldowns {
         out::println(&format!(
             "key {fingerprint} (fingerprint) out until {} ({reason})",
@@ -31,37 +46,73 @@ pub fn status(args: &StatusArgs, ws: &Workspace) -> Result<Exit, Error> {
         ))?;
     }
     if rows.is_empty() {
-        out::println("No reviews recorded in this repository yet (run `git parwf`).")?;
+        out::println(
+            "No documents: nothing in HEAD matches the [workflows.*] paths, and parwf has no records here.",
+        )?;
         return Ok(Exit::Ok);
     }
     let cols = [
         Col::left("ID", 2),
-        Col::left("WORKFLOW", 8),
-        Col::left("STATE", 9),
+        Col::left("STATE", 10),
         Col::left("VERDICT", 8),
         Col::left("PATH", 0),
     ];
-    let rows: Vec<Row> = rows
-        .into_iter()
+    let table: Vec<Row> = rows
+        .iter()
         .map(|r| {
-            let detail = r.detail.map(|d| format!("  ({d})")).unwrap_or_default();
-            Row::new(vec![
-                r.id,
-                r.workflow,
-                r.state,
-                r.verdict.unwrap_or_else(|| "-".into()),
-                format!("{}{detail}", r.path),
-            ])
+            let verdict = match r.verdict {
+                Some(v) if r.blocking > 0 => format!("{v} ({})", r.blocking),
+                Some(v) => v.to_string(),
+                None => "-".into(),
+            };
+            let mut row = Row::new(vec![
+                r.id.clone(),
+                r.state.name().to_string(),
+                verdict,
+                r.path.clone(),
+            ]);
+            row.note = r.detail.clone();
+            row
         })
         .collect();
-    out::print(&table::render(&cols, &rows))?;
+    out::print(&table::render(&cols, &table))?;
+    let count = |s: DocState| rows.iter().filter(|r| r.state == s).count();
+    let mut parts = Vec::new();
+    for (state, words) in [
+        (DocState::Reviewed, "reviewed"),
+        (DocState::Changed, "changed since their review"),
+        (DocState::Resumable, "resumable"),
+        (DocState::Failed, "failed"),
+        (DocState::Unreviewed, "not reviewed"),
+    ] {
+        let n = count(state);
+        if n > 0 {
+            parts.push(format!("{n} {words}"));
+        }
+    }
+    out::println(&format!(
+        "\n{} document{}: {}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        parts.join(", ")
+    ))?;
     Ok(Exit::Ok)
 }
 
-/// `parwf show ID|PATH`: the latest stored review of a document.
-pub fn show(args: &ShowArgs, ws: &Workspace, cwd: &Path) -> Result<Exit, Error> {
-    match records::find_review(ws, cwd, &args.target)? {
-        Some(StoredReview::Logged {
+/// The version of `status --format json`: `items` (one per document: id, kind, workflow,
+/// path, blob, state, verdict, blocking, date, model, origin, detail) and `cooldowns`.
+pub const STATUS_SCHEMA_VERSION: u32 = 1;
+
+/// `parwf show ID|PATH`: the stored review of a document's current content.
+pub fn show(
+    args: &ShowArgs,
+    ws: &Workspace,
+    cwd: &Path,
+    inputs: ConfigInputs,
+) -> Result<Exit, Error> {
+    let config = config::load(&inputs)?.config;
+    match records::find_review(ws, cwd, config.kinds(), &args.target)? {
+        Found::Review(StoredReview::Logged {
             id,
             path,
             run,
@@ -69,19 +120,44 @@ pub fn show(args: &ShowArgs, ws: &Workspace, cwd: &Path) -> Result<Exit, Error> 
             review,
         }) => {
             out::println(&format!(
-                "# {id} ({path}) {run}: {}\n",
+                "# {id} ({path}) run {run}: {}\n",
                 verdict.as_deref().unwrap_or("no verdict")
             ))?;
             out::print(&review)?;
             Ok(Exit::Ok)
         }
-        Some(StoredReview::Note(note)) => {
+        Found::Review(StoredReview::Note { note, current }) => {
+            if !current {
+                out::eprintln(&format!(
+                    "parwf: {} changed since this review ({}); review it again: git parwf {}",
+                    note.header.path, note.header.date, note.header.path
+                ));
+            }
             out::print(&note.render())?;
             Ok(Exit::Ok)
         }
-        None => Err(Error::usage(
-            format!("no stored review for `{}`", args.target),
-            "pass a document ID (e.g. LLD-42) or path that parwf has reviewed; `parwf status` lists them",
+        Found::Ambiguous(candidates) => {
+            let list: Vec<String> = candidates
+                .iter()
+                .map(|(id, path)| format!("{id} ({path})"))
+                .collect();
+            Err(Error::usage(
+                format!(
+                    "`{}` names {} documents: {}",
+                    args.target,
+                    candidates.len(),
+                    list.join(", ")
+                ),
+                "pass one of these IDs, or the document's path",
+            ))
+        }
+        Found::NoReview(what) => Err(Error::usage(
+            format!("no review stored for {what}"),
+            "review it with `git parwf PATH`; after a teammate's review, fetch their notes: git fetch origin refs/notes/parwf:refs/notes/parwf",
+        )),
+        Found::Unknown => Err(Error::usage(
+            format!("no document `{}`", args.target),
+            "pass a document ID (e.g. LLD-42) or path; `parwf status` lists them",
         )),
     }
 }

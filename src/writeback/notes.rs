@@ -156,6 +156,42 @@ impl<'r> NotesStore<'r> {
         }
     }
 
+    /// Every parwf note, with the object it is attached to (notes others wrote are skipped).
+    pub fn all(&self) -> Result<Vec<(Oid, Note)>, git2::Error> {
+        let Some(tree) = self.tree()? else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        // (tree, the hex digits its path spells: fanout directories hold two each)
+        let mut stack = vec![(tree.clone(), String::new())];
+        while let Some((tree, dir)) = stack.pop() {
+            for entry in tree.iter() {
+                let Some(name) = entry.name() else { continue };
+                let hex = format!("{dir}{name}");
+                match entry.kind() {
+                    Some(ObjectType::Tree) if hex.len() < 40 => {
+                        stack.push((self.repo.find_tree(entry.id())?, hex));
+                    }
+                    // A short name would parse as an OID padded with zeros: not a note.
+                    Some(ObjectType::Blob) if matches!(hex.len(), 40 | 64) => {
+                        let Ok(object) = Oid::from_str(&hex) else {
+                            continue;
+                        };
+                        let blob = self.repo.find_blob(entry.id())?;
+                        let note = std::str::from_utf8(blob.content())
+                            .ok()
+                            .and_then(Note::parse);
+                        if let Some(note) = note {
+                            found.push((object, note));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Adds or replaces notes in one commit; see [`write_notes`].
     pub fn write(
         &mut self,

@@ -10,6 +10,7 @@ mod badname;
 mod clean;
 mod kinds;
 mod pipes;
+mod records;
 mod suggest;
 
 pub(super) const GOOD_LLD: &str =
