@@ -60,6 +60,66 @@ pub struct Discovery {
     pub unusable: Vec<Unusable>,
     /// Human-readable warnings (e.g. two documents with the same number).
     pub warnings: Vec<String>,
+    /// What was looked at.
+    pub scope: Scope,
+}
+
+/// What a discovery looked at, for the messages about what it found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The range compared, for `--since` and the default selection.
+    pub compared: Option<Compared>,
+    /// Every `paths` glob of every kind.
+    pub globs: Vec<String>,
+}
+
+/// A `merge-base(REV, HEAD)..HEAD` comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared {
+    /// What HEAD was compared with (`main`, `origin/main`).
+    pub with: String,
+    /// The merge-base's OID.
+    pub base: String,
+    /// The branch has no upstream: `with` is the remote's default branch.
+    pub fallback: bool,
+}
+
+impl std::fmt::Display for Compared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}..HEAD (merge-base {}",
+            self.with,
+            &self.base[..12.min(self.base.len())]
+        )?;
+        if self.fallback {
+            f.write_str("; no upstream, so the remote's default branch")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Documents whose text in the work tree differs from HEAD (staged, unstaged or new), for
+/// telling a user who finds nothing to review that there is uncommitted work.
+pub fn uncommitted(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<String>, DiscoverError> {
+    let matcher = Matcher::new(kinds)?;
+    let repo = ws.repo();
+    let head = head_commit(repo)?;
+    let tree = match &head {
+        Some(c) => Some(c.tree().map_err(git)?),
+        None => None,
+    };
+    let mut found = BTreeMap::new();
+    let mut ignored = Vec::new();
+    overlay_worktree(
+        repo,
+        tree.as_ref(),
+        ws.workdir()?,
+        &matcher,
+        &mut found,
+        &mut ignored,
+    )?;
+    Ok(found.into_keys().collect())
 }
 
 /// Why discovery could not run; each variant has a hint.
@@ -148,9 +208,16 @@ impl DiscoverError {
                 "the histories are unrelated: pass --since a revision that shares history with HEAD"
                     .to_string()
             }
-            NoUpstream { .. } => "pass --since REV (e.g. --since main) or set an upstream with \
-                 `git branch --set-upstream-to`"
-                .to_string(),
+            NoUpstream { branch: Some(_) } => {
+                "pass --since REV (e.g. --since main), set an upstream with \
+                 `git branch --set-upstream-to`, or fetch a remote's default branch"
+                    .to_string()
+            }
+            NoUpstream { branch: None } => {
+                "pass --since REV (e.g. --since main), or fetch a remote's default branch \
+                 (git fetch origin)"
+                    .to_string()
+            }
             UpstreamMissing { .. } => {
                 "run `git fetch`, or pass --since REV (e.g. --since main)".to_string()
             }
@@ -231,6 +298,14 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
         };
     let mut in_head = None;
 
+    let mut scope = Scope {
+        compared: None,
+        globs: opts
+            .kinds
+            .iter()
+            .flat_map(|k| k.paths.iter().cloned())
+            .collect(),
+    };
     let mut selected: BTreeMap<String, Selected> = match &opts.selection {
         Selection::Paths(paths) => explicit_paths(
             &opts.cwd,
@@ -270,12 +345,30 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
         Selection::Since(rev) => {
             let (head, head_tree) = require_head()?;
             let since = resolve_rev(repo, rev)?;
-            changed_since(repo, rev, &since, head, head_tree, &matcher, &mut warnings)?
+            let (base, found) =
+                changed_since(repo, rev, &since, head, head_tree, &matcher, &mut warnings)?;
+            scope.compared = Some(Compared {
+                with: rev.clone(),
+                base: base.to_string(),
+                fallback: false,
+            });
+            found
         }
         Selection::Upstream => {
             let (head, head_tree) = require_head()?;
-            let (name, since) = upstream_commit(repo)?;
-            changed_since(
+            // No upstream (a new branch, a detached HEAD): the remote's default branch, as
+            // the pre-push hook compares a new branch.
+            let (name, since, fallback) = match upstream_commit(repo) {
+                Ok((name, since)) => (name, since, false),
+                Err(DiscoverError::NoUpstream { branch }) => {
+                    match push::likely_default_branch(repo) {
+                        Some((name, tip)) => (name, repo.find_commit(tip).map_err(git)?, true),
+                        None => return Err(DiscoverError::NoUpstream { branch }),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
+            let (base, found) = changed_since(
                 repo,
                 &name,
                 &since,
@@ -283,7 +376,13 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
                 head_tree,
                 &matcher,
                 &mut warnings,
-            )?
+            )?;
+            scope.compared = Some(Compared {
+                with: name,
+                base: base.to_string(),
+                fallback,
+            });
+            found
         }
     };
 
@@ -316,5 +415,6 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
         items,
         unusable,
         warnings,
+        scope,
     })
 }

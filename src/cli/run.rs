@@ -93,13 +93,17 @@ pub fn print(
     step_summary: Option<&Path>,
 ) -> Result<(), Error> {
     match outcome {
-        RunOutcome::Listing(items) => match format {
-            Format::Json => out::print(&listing::json(items)),
+        RunOutcome::Listing(items, nothing) => match (format, nothing) {
+            (Format::Json, _) => out::print(&listing::json(items)),
+            (_, Some(nothing)) => out::print(&nothing.human()),
             _ => out::print(&listing::human(items)),
         },
-        RunOutcome::Nothing => {
+        RunOutcome::Nothing(nothing) => {
             let empty = Summary::new(String::new(), parallel, Vec::new(), RunFigures::default());
-            print_summary(&empty, format, step_summary)
+            match format {
+                Format::Human => out::print(&nothing.human()),
+                _ => print_summary(&empty, format, step_summary),
+            }
         }
         RunOutcome::Reviewed(summary) => print_summary(summary, format, step_summary),
     }

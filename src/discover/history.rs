@@ -77,7 +77,8 @@ pub(super) fn upstream_commit(repo: &Repository) -> Result<(String, Commit<'_>),
     Ok((name, commit))
 }
 
-/// Documents added or modified in `merge-base(since, HEAD)..HEAD`: one tree-to-tree diff.
+/// Documents added or modified in `merge-base(since, HEAD)..HEAD` (one tree-to-tree diff),
+/// and that merge-base.
 pub(super) fn changed_since(
     repo: &Repository,
     label: &str,
@@ -86,7 +87,7 @@ pub(super) fn changed_since(
     head_tree: &Tree<'_>,
     matcher: &Matcher,
     warnings: &mut Vec<String>,
-) -> Result<BTreeMap<String, Selected>, DiscoverError> {
+) -> Result<(Oid, BTreeMap<String, Selected>), DiscoverError> {
     let base = repo.merge_base(since.id(), head.id()).map_err(|e| {
         // In a shallow clone the walk can also stop at a missing parent.
         let shallow = repo.is_shallow();
@@ -100,7 +101,8 @@ pub(super) fn changed_since(
         }
     })?;
     let base_tree = repo.find_commit(base).and_then(|c| c.tree()).map_err(git)?;
-    changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)
+    let selected = changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)?;
+    Ok((base, selected))
 }
 
 /// Documents added or modified from `base_tree` (`None`: the empty tree) to `head_tree`.
@@ -313,12 +315,24 @@ pub(super) fn overlay_worktree(
     selected: &mut BTreeMap<String, Selected>,
     warnings: &mut Vec<String>,
 ) -> Result<(), DiscoverError> {
+    // New documents nobody has `git add`ed yet are work too.
+    let mut opts = diff_options();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    // Only the subtrees documents live in: an untracked build directory is not walked.
+    if !matcher.roots.iter().any(String::is_empty) {
+        for root in &matcher.roots {
+            opts.pathspec(root);
+        }
+    }
     let mut diff = repo
-        .diff_tree_to_workdir_with_index(head_tree, Some(&mut diff_options()))
+        .diff_tree_to_workdir_with_index(head_tree, Some(&mut opts))
         .map_err(git)?;
     find_renames(&mut diff, matcher)?;
     for delta in diff.deltas() {
-        let status = delta.status();
+        let status = match delta.status() {
+            Delta::Untracked => Delta::Added,
+            other => other,
+        };
         if matches!(status, Delta::Deleted | Delta::Renamed) {
             if let Some(Ok(old)) = delta.old_file().path_bytes().map(std::str::from_utf8) {
                 selected.remove(old);

@@ -3,6 +3,7 @@
 pub mod github;
 pub mod listing;
 pub mod markdown;
+pub mod nothing;
 pub mod progress;
 pub mod summary;
 pub mod table;

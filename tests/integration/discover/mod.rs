@@ -332,7 +332,7 @@ fn include_worktree_adds_staged_and_unstaged_changes() {
     repo.write("docs/issues/ISSUE-5.md", "# five\n");
     repo.git(&["add", "docs/issues/ISSUE-5.md"]);
     std::fs::remove_file(repo.path().join("docs/lld/LLD-4.md")).unwrap();
-    // Untracked files are not changes to the repository.
+    // A new document nobody has added yet is work in the tree too.
     repo.write("docs/lld/LLD-6-untracked.md", "# six\n");
 
     let committed = since(repo.path(), "main");
@@ -353,6 +353,7 @@ fn include_worktree_adds_staged_and_unstaged_changes() {
         [
             ("LLD-1", "docs/lld/LLD-1-cache.md"),
             ("LLD-2", "docs/lld/LLD-2.md"),
+            ("LLD-6", "docs/lld/LLD-6-untracked.md"),
             ("ISSUE-5", "docs/issues/ISSUE-5.md"),
         ]
     );

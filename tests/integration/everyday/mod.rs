@@ -11,6 +11,7 @@ mod clean;
 mod kinds;
 mod pipes;
 mod records;
+mod scope;
 mod suggest;
 
 pub(super) const GOOD_LLD: &str =
