@@ -28,8 +28,8 @@ pub struct Summary {
     pub rate_limit_wait_ms: u64,
     pub keys: Vec<KeyStats>,
     pub exit_code: Exit,
-    /// Why the run stopped before every item finished, if it did.
-    #[serde(skip)]
+    /// Why the run stopped before every item finished, if it did (`"stopped by SIGTERM"`).
+    #[serde(rename = "stopped", serialize_with = "as_text")]
     pub stop: Option<crate::exit::StopReason>,
     /// The last review text per item ID, for the PR formats (not part of the JSON).
     #[serde(skip)]
@@ -144,9 +144,23 @@ impl Summary {
             .iter()
             .filter(|i| i.state == ItemState::Cached)
             .count();
+        let state = |s: ItemState| self.items.iter().filter(|i| i.state == s).count();
+        let mut unfinished = String::new();
+        for (n, words) in [
+            (state(ItemState::Interrupted), "interrupted"),
+            (state(ItemState::NotStarted), "not started"),
+        ] {
+            if n > 0 {
+                unfinished.push_str(&format!(", {n} {words}"));
+            }
+        }
+        if let Some(stop) = &self.stop {
+            let _ = write!(out, "\n{}", capitalized(&stop.to_string()));
+            out.push_str(" before every document was reviewed.");
+        }
         let _ = writeln!(
             out,
-            "\n{} document{}: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{}",
+            "\n{} document{}: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{unfinished}{}",
             self.items.len(),
             if self.items.len() == 1 { "" } else { "s" },
             count(Verdict::Approved),
@@ -193,6 +207,26 @@ impl Summary {
         }
         out.push('\n');
         out
+    }
+}
+
+/// `text` with its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A stop reason as the sentence it displays as.
+fn as_text<S: serde::Serializer>(
+    stop: &Option<crate::exit::StopReason>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match stop {
+        Some(reason) => s.serialize_str(&reason.to_string()),
+        None => s.serialize_none(),
     }
 }
 

@@ -55,6 +55,7 @@ impl Items<'_> {
         let stopper = Stopper::new();
         let reporter =
             Arc::new(Reporter::new(self.mode, self.items.len()).with_runlog(self.runlog.clone()));
+        let self_fresh = self.plan.fresh;
         let run = self.dispatch(stopper.clone(), reporter.clone());
         let done = runtime.block_on(async {
             tokio::select! {
@@ -68,9 +69,10 @@ impl Items<'_> {
                 reporter.finish();
                 // Workers may sit in blocking I/O: do not wait for them.
                 runtime.shutdown_background();
-                Err(Error::Abandoned(
-                    stopper.reason().unwrap_or(StopReason::Signal(2)),
-                ))
+                Err(Error::Abandoned {
+                    reason: stopper.reason().unwrap_or(StopReason::Signal(2)),
+                    fresh: self_fresh,
+                })
             }
         }
     }
@@ -190,7 +192,10 @@ impl Items<'_> {
         if kept > 0 {
             reporter.log(
                 "PARWF",
-                &format!("{kept} item(s) kept in checkpoints under .git/parwf: run the same command again to resume"),
+                &format!(
+                    "{kept} item(s) kept in checkpoints under .git/parwf: {}",
+                    resume_hint(plan.fresh)
+                ),
             );
         }
         let status = RunStatus::of(&results, stop);
@@ -207,5 +212,14 @@ impl Items<'_> {
             },
         );
         (summary, finished, status)
+    }
+}
+
+/// How to resume a run's checkpoints. The same command would start over with `--fresh`.
+pub fn resume_hint(fresh: bool) -> &'static str {
+    if fresh {
+        "run the command again without --fresh to resume (with --fresh it starts over)"
+    } else {
+        "run the same command again to resume"
     }
 }

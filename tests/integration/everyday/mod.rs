@@ -12,6 +12,7 @@ mod kinds;
 mod pipes;
 mod records;
 mod scope;
+mod signals;
 mod suggest;
 
 pub(super) const GOOD_LLD: &str =
