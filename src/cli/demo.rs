@@ -1,15 +1,18 @@
 //! `parwf demo`: a temporary repo from the built-in fixtures, reviewed on the sim provider.
 
+use std::io::IsTerminal;
+
 use super::args::{DemoArgs, Format};
 use crate::demo::{branch_documents, build_repo, run_options, DEMO_BRANCH};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::progress::Mode;
+use crate::report::style::color_enabled;
 use crate::run::{self, Plan};
 use crate::workspace::Workspace;
 
 /// Runs the demo; exits 0 when it ran, whatever the gate says (the gate is shown, not returned).
-pub fn demo(args: &DemoArgs, mode: Mode) -> Result<Exit, Error> {
+pub fn demo(args: &DemoArgs, mode: Mode, env: &super::Env) -> Result<Exit, Error> {
     let dir = tempfile::Builder::new()
         .prefix("parwf-demo-")
         .tempdir()
@@ -22,10 +25,12 @@ pub fn demo(args: &DemoArgs, mode: Mode) -> Result<Exit, Error> {
         args.latency_ms
     ));
     let ws = Workspace::discover(dir.path())?;
-    let (opts, inputs) = run_options(dir.path(), args.parallel, args.latency_ms);
+    let (mut opts, inputs) = run_options(dir.path(), args.parallel, args.latency_ms);
+    opts.color = color_enabled(std::io::stderr().is_terminal(), env);
     let plan = Plan::new(opts, inputs)?;
     let outcome = run::execute(&ws, &plan, mode)?;
-    super::run::print(&outcome, Format::Human, plan.parallel(), None)?;
+    let style = super::run::stdout_style(env);
+    super::run::print(&outcome, Format::Human, plan.parallel(), None, &style)?;
     let gate = match outcome.exit() {
         Exit::Ok => "passed: every document is approved".to_string(),
         Exit::GateFailed => "failed (exit code 1 in a real run): some documents need revision, discussion, or are blocked".to_string(),

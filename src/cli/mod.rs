@@ -109,7 +109,9 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| Error::file("read", ".", e))?,
     };
-    let mode = Mode::detect(std::io::stderr().is_terminal(), env.is_ci());
+    // A dumb terminal cannot move the cursor: it gets plain lines, as a pipe does.
+    let dumb = env.raw("TERM") == Some("dumb");
+    let mode = Mode::detect(std::io::stderr().is_terminal() && !dumb, env.is_ci());
     let workspace = || Workspace::discover(&cwd);
     let inputs =
         |ws: Option<&Workspace>| ConfigInputs::usual(env, ws.and_then(|w| w.workdir().ok()));
@@ -122,7 +124,7 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
             let ws = workspace()?;
             run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode)
         }
-        Some(Command::Demo(args)) => demo::demo(&args, mode),
+        Some(Command::Demo(args)) => demo::demo(&args, mode, env),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
         Some(Command::Config(ConfigCommand::Show)) => {
@@ -136,7 +138,7 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(Command::Man(args)) => man::man(&args),
         Some(Command::Status(args)) => {
             let ws = workspace()?;
-            state::status(&args, &ws, inputs(Some(&ws)))
+            state::status(&args, &ws, inputs(Some(&ws)), &run::stdout_style(env))
         }
         Some(Command::Show(args)) => {
             let ws = workspace()?;

@@ -1,5 +1,6 @@
 //! `parwf [run]`: flags and environment lowered into run options, the run, its output printed.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::args::{Format, RunArgs};
@@ -11,6 +12,7 @@ use crate::discover::Selection;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::progress::Mode;
+use crate::report::style::{color_enabled, Style};
 use crate::report::summary::{RunFigures, Summary};
 use crate::report::{github, listing, markdown};
 use crate::run::{self, Plan, RunOptions, RunOutcome};
@@ -48,6 +50,7 @@ pub fn options(args: &RunArgs, cwd: &Path, env: &Env) -> Result<RunOptions, Erro
     opts.provider = args.provider.map(Into::into);
     opts.partition = partition;
     opts.identity = identity(|k| env.var(k));
+    opts.color = color_enabled(std::io::stderr().is_terminal(), env);
     opts.env = env.clone();
     Ok(opts)
 }
@@ -81,8 +84,22 @@ pub fn run(
         args.format,
         plan.parallel(),
         step_summary.as_deref(),
+        &stdout_style(env),
     )?;
     Ok(outcome.exit())
+}
+
+/// How stdout is dressed: colour and the terminal's width when it is a terminal.
+pub fn stdout_style(env: &Env) -> Style {
+    let terminal = std::io::stdout().is_terminal();
+    Style {
+        color: color_enabled(terminal, env),
+        width: terminal
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, cols)| usize::from(cols))
+            .filter(|&cols| cols > 0),
+    }
 }
 
 /// Prints a run's outcome on stdout in `format`.
@@ -91,21 +108,22 @@ pub fn print(
     format: Format,
     parallel: usize,
     step_summary: Option<&Path>,
+    style: &Style,
 ) -> Result<(), Error> {
     match outcome {
         RunOutcome::Listing(items, nothing) => match (format, nothing) {
             (Format::Json, _) => out::print(&listing::json(items)),
             (_, Some(nothing)) => out::print(&nothing.human()),
-            _ => out::print(&listing::human(items)),
+            _ => out::print(&listing::human(items, style.width)),
         },
         RunOutcome::Nothing(nothing) => {
             let empty = Summary::new(String::new(), parallel, Vec::new(), RunFigures::default());
             match format {
                 Format::Human => out::print(&nothing.human()),
-                _ => print_summary(&empty, format, step_summary),
+                _ => print_summary(&empty, format, step_summary, style),
             }
         }
-        RunOutcome::Reviewed(summary) => print_summary(summary, format, step_summary),
+        RunOutcome::Reviewed(summary) => print_summary(summary, format, step_summary, style),
     }
 }
 
@@ -113,9 +131,10 @@ fn print_summary(
     summary: &Summary,
     format: Format,
     step_summary: Option<&Path>,
+    style: &Style,
 ) -> Result<(), Error> {
     match format {
-        Format::Human => out::print(&summary.to_human()),
+        Format::Human => out::print(&summary.to_human_styled(style)),
         Format::Json => out::println(&summary.to_json()),
         Format::Markdown => out::print(&markdown::body(summary)),
         Format::Github => {

@@ -10,11 +10,18 @@ use crate::config::{self, ConfigInputs};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::records::{self, CleanScope, DocState, Found, StoredReview};
+use crate::report::style::Style;
+use crate::report::summary::ID_COLUMN_MAX;
 use crate::report::table::{self, Col, Row};
 use crate::workspace::Workspace;
 
 /// `parwf status`: every document with the latest that is known of it, and key cooldowns.
-pub fn status(args: &StatusArgs, ws: &Workspace, inputs: ConfigInputs) -> Result<Exit, Error> {
+pub fn status(
+    args: &StatusArgs,
+    ws: &Workspace,
+    inputs: ConfigInputs,
+    style: &Style,
+) -> Result<Exit, Error> {
     let config = config::load(&inputs)?.config;
     let rows = records::status(ws, config.kinds())?;
     let cooldowns = CooldownStore::at(&ws.layout().state_db())
@@ -52,7 +59,7 @@ pub fn status(args: &StatusArgs, ws: &Workspace, inputs: ConfigInputs) -> Result
         return Ok(Exit::Ok);
     }
     let cols = [
-        Col::left("ID", 2),
+        Col::left("ID", 2).max(ID_COLUMN_MAX),
         Col::left("STATE", 10),
         Col::left("VERDICT", 8),
         Col::left("PATH", 0),
@@ -61,8 +68,8 @@ pub fn status(args: &StatusArgs, ws: &Workspace, inputs: ConfigInputs) -> Result
         .iter()
         .map(|r| {
             let verdict = match r.verdict {
-                Some(v) if r.blocking > 0 => format!("{v} ({})", r.blocking),
-                Some(v) => v.to_string(),
+                Some(v) if r.blocking > 0 => format!("{} ({})", style.verdict(v), r.blocking),
+                Some(v) => style.verdict(v),
                 None => "-".into(),
             };
             let mut row = Row::new(vec![
@@ -75,7 +82,7 @@ pub fn status(args: &StatusArgs, ws: &Workspace, inputs: ConfigInputs) -> Result
             row
         })
         .collect();
-    out::print(&table::render(&cols, &table))?;
+    out::print(&table::render_within(&cols, &table, style.width))?;
     let count = |s: DocState| rows.iter().filter(|r| r.state == s).count();
     let mut parts = Vec::new();
     for (state, words) in [

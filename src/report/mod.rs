@@ -5,5 +5,6 @@ pub mod listing;
 pub mod markdown;
 pub mod nothing;
 pub mod progress;
+pub mod style;
 pub mod summary;
 pub mod table;

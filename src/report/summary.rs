@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::style::{Style, ERROR_COLOR};
 use super::table::{self, Col, Row};
 use crate::coordinator::KeyStats;
 use crate::exit::Exit;
@@ -35,6 +36,9 @@ pub struct Summary {
     #[serde(skip)]
     pub reviews: BTreeMap<String, String>,
 }
+
+/// IDs longer than this get a line of their own in the table, so the rows fit 80 columns.
+pub const ID_COLUMN_MAX: usize = 16;
 
 /// What every output says when no document was selected.
 pub const NOTHING_TO_REVIEW: &str =
@@ -89,8 +93,13 @@ impl Summary {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// The human table and totals.
+    /// The human table and totals, for a file or a pipe.
     pub fn to_human(&self) -> String {
+        self.to_human_styled(&Style::plain())
+    }
+
+    /// The human table and totals, coloured and fitted to a terminal as `style` says.
+    pub fn to_human_styled(&self, style: &Style) -> String {
         let mut out = String::new();
         if self.items.is_empty() {
             out.push_str(NOTHING_TO_REVIEW);
@@ -98,8 +107,7 @@ impl Summary {
             return out;
         }
         let cols = [
-            Col::left("ID", 2),
-            Col::left("WORKFLOW", 8),
+            Col::left("ID", 2).max(ID_COLUMN_MAX),
             Col::left("VERDICT", 8),
             Col::right("BLOCKING", 8),
             Col::right("TIME", 7),
@@ -110,8 +118,8 @@ impl Summary {
             .iter()
             .map(|i| {
                 let verdict = match (i.verdict, i.state) {
-                    (Some(v), _) => v.to_string(),
-                    (None, ItemState::Failed) => "ERROR".into(),
+                    (Some(v), _) => style.verdict(v),
+                    (None, ItemState::Failed) => style.paint(ERROR_COLOR, "ERROR"),
                     (None, ItemState::Interrupted) => "STOPPED".into(),
                     (None, ItemState::NotStarted) => "-".into(),
                     (None, ItemState::Done | ItemState::Cached) => "?".into(),
@@ -122,7 +130,6 @@ impl Summary {
                 };
                 let mut row = Row::new(vec![
                     i.id.clone(),
-                    i.workflow.to_string(),
                     verdict,
                     i.blocking.to_string(),
                     time,
@@ -132,7 +139,7 @@ impl Summary {
                 row
             })
             .collect();
-        out.push_str(&table::render(&cols, &rows));
+        out.push_str(&table::render_within(&cols, &rows, style.width));
         let count = |v: Verdict| self.items.iter().filter(|i| i.verdict == Some(v)).count();
         let failed = self
             .items

@@ -53,8 +53,11 @@ impl Items<'_> {
             .build()
             .map_err(Error::Runtime)?;
         let stopper = Stopper::new();
-        let reporter =
-            Arc::new(Reporter::new(self.mode, self.items.len()).with_runlog(self.runlog.clone()));
+        let reporter = Arc::new(
+            Reporter::new(self.mode, self.items.len())
+                .with_runlog(self.runlog.clone())
+                .with_color(self.plan.color),
+        );
         let self_fresh = self.plan.fresh;
         let run = self.dispatch(stopper.clone(), reporter.clone());
         let done = runtime.block_on(async {

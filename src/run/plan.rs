@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub cwd: PathBuf,
     /// The environment `env:` key references are read from.
     pub env: Env,
+    /// Colour the progress lines (stderr is a terminal that wants colour).
+    pub color: bool,
 }
 
 impl RunOptions {
@@ -64,6 +66,7 @@ impl RunOptions {
             identity: None,
             cwd,
             env: Env::default(),
+            color: false,
         }
     }
 }
@@ -81,6 +84,7 @@ pub struct Plan {
     pub(crate) write: WriteOptions,
     pub(crate) time_limit: Option<Duration>,
     pub(crate) env: Env,
+    pub(crate) color: bool,
     /// Configuration warnings (unknown keys …), printed when the run starts.
     pub(crate) warnings: Vec<String>,
 }
@@ -157,6 +161,7 @@ impl Plan {
             write,
             time_limit: opts.time_limit,
             env: opts.env,
+            color: opts.color,
             warnings,
             config,
         })

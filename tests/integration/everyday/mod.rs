@@ -14,6 +14,7 @@ mod records;
 mod scope;
 mod signals;
 mod suggest;
+mod terminal;
 
 pub(super) const GOOD_LLD: &str =
     "# Cache\n\n## Context\nWhy.\n\n## Design\nHow.\n\n## Test Plan\nTests.\n\n## Risks\nSome.\n";
