@@ -7,12 +7,15 @@ use super::args::PrePushArgs;
 use super::out;
 use super::Env;
 use crate::config::{self, ConfigInputs};
-use crate::discover::push::{read_input, InputError};
+use crate::discover::push::{read_input, InputError, RefUpdate};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::progress::Mode;
 use crate::run::hook::{self, HookDecision, Refusal};
 use crate::workspace::Workspace;
+
+/// What a push without the check takes.
+const SKIP: &str = "push without the check: PARWF_SKIP=1 git push …  (or git push --no-verify)";
 
 /// Runs the hook.
 pub fn pre_push(
@@ -42,10 +45,31 @@ pub fn pre_push(
     if !updates.iter().any(|u| u.is_branch() && !u.is_deletion()) {
         return Ok(Exit::Ok);
     }
+    // From here on the user is in the middle of a `git push`: whatever stops the check (a
+    // broken config, an unreadable repository) refuses it in the hook's words, with the way
+    // around it.
+    check(args, cwd, &updates, inputs, mode).or_else(|e| {
+        out::eprintln(&format!("parwf pre-push: push refused: {e}"));
+        if let Some(h) = e.hint() {
+            out::eprintln(&format!("  hint: {h}"));
+        }
+        out::eprintln(&format!("  {SKIP}"));
+        Ok(e.exit())
+    })
+}
+
+/// The gate's decision on `updates`, told on stderr.
+fn check(
+    args: &PrePushArgs,
+    cwd: &Path,
+    updates: &[RefUpdate],
+    inputs: impl FnOnce(&Workspace) -> ConfigInputs,
+    mode: Mode,
+) -> Result<Exit, Error> {
     let ws = Workspace::discover(cwd)?;
     let config = config::load(&inputs(&ws))?.config;
     let mut show = |s: &crate::report::summary::Summary| out::eprint(&s.to_human());
-    match hook::pre_push(&ws, cwd, &args.remote, &updates, &config, mode, &mut show)? {
+    match hook::pre_push(&ws, cwd, &args.remote, updates, &config, mode, &mut show)? {
         HookDecision::Pass => Ok(Exit::Ok),
         HookDecision::Approved(ids) => {
             out::eprintln(&format!(
@@ -123,6 +147,6 @@ fn refusal(r: &Refusal) -> String {
     for cmd in commands {
         out.push_str(&format!("    {cmd}\n"));
     }
-    out.push_str("  push without the check: PARWF_SKIP=1 git push …  (or git push --no-verify)\n");
+    out.push_str(&format!("  {SKIP}\n"));
     out
 }

@@ -33,6 +33,14 @@ fn git(e: git2::Error) -> Error {
 /// Runs `install-hook`.
 pub fn install_hook(args: &InstallHookArgs, ws: &Workspace) -> Result<Exit, Error> {
     let repo = ws.repo();
+    // Pushes go out from a work tree; a bare repository receives them, and git runs no
+    // pre-push hook there. (One installed there before can still be removed.)
+    if let (false, Err(e)) = (args.uninstall, ws.workdir()) {
+        return Err(Error::usage(
+            format!("{e}: git runs pre-push hooks in the repository you push from"),
+            "install the hook in a clone with a work tree",
+        ));
+    }
     let dir = hooks_dir(repo)?;
     let target = dir.join("pre-push");
     let chained = dir.join(CHAINED);

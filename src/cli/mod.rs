@@ -121,8 +121,14 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
                 Some(Command::Run(a)) => a,
                 _ => cli.run,
             };
-            let ws = workspace()?;
-            run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode)
+            let ran = workspace()
+                .map_err(Error::from)
+                .and_then(|ws| run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode));
+            // A job reading `--format json` gets a JSON document on stdout either way.
+            if let (Err(e), args::Format::Json) = (&ran, args.format) {
+                let _ = out::println(&run::json_error(e));
+            }
+            ran
         }
         Some(Command::Demo(args)) => demo::demo(&args, mode, env),
         Some(Command::Bench(args)) => bench::bench(&args),

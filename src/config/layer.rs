@@ -12,10 +12,12 @@ use super::Source;
 pub enum ConfigError {
     #[error("cannot read {path}: {1}", path = .0.display())]
     Read(PathBuf, String),
-    #[error("{path}:{line}: {msg}", path = .path.display())]
+    /// Not TOML: where (1-based line and column) and what, on one line.
+    #[error("{path}:{line}:{column}: not valid TOML: {msg}", path = .path.display())]
     Parse {
         path: PathBuf,
         line: usize,
+        column: usize,
         msg: String,
     },
     #[error("`{key}` ({origin}) must be {want}")]
@@ -36,14 +38,28 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(super) fn parse(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+        let start = e.span().map_or(0, |s| s.start.min(text.len()));
+        // The span's start is a byte offset; step back to a character boundary.
+        let start = (0..=start)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
             .unwrap_or(0);
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        // toml's message can span lines ("invalid table header\nexpected `.`, `]`").
+        let msg = e
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         ConfigError::Parse {
             path: path.to_path_buf(),
             line,
-            msg: e.message().to_string(),
+            column,
+            msg,
         }
     }
 
@@ -55,6 +71,14 @@ impl ConfigError {
                     .into(),
             ),
             ConfigError::Internal(_) => None,
+            // `parwf config show` would fail on the same file: point at the file itself.
+            ConfigError::Parse { .. } => Some(
+                "fix the file at that line and column: `key = value`, strings in \"quotes\", [table] headers closed; each key once".into(),
+            ),
+            ConfigError::Read(..) => Some("check that the file exists and is readable".into()),
+            ConfigError::Invalid { key, .. } if key == "parallel" => Some(
+                "set parallel to at most max_parallel (or raise max_parallel), or pass -j N".into(),
+            ),
             _ => Some("see `parwf config show` and .parwf.toml.example for every key and its type".into()),
         }
     }

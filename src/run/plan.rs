@@ -112,6 +112,24 @@ impl Plan {
             inputs.flags.push(flag("write", &name, "--write"));
         }
         let loaded = config::load(&inputs)?;
+        // Out of range in a file: say which file and line, as for any other bad value.
+        let parallel = loaded.config.parallel;
+        if opts.parallel.is_none() && !(1..=loaded.config.max_parallel).contains(&parallel) {
+            let origin = loaded
+                .sources
+                .get("parallel")
+                .cloned()
+                .unwrap_or(config::Source::Default);
+            return Err(config::ConfigError::Invalid {
+                key: "parallel".into(),
+                msg: format!(
+                    "must be between 1 and {} (max_parallel), got {parallel}",
+                    loaded.config.max_parallel
+                ),
+                origin,
+            }
+            .into());
+        }
         Plan::from_config(opts, loaded.config, loaded.warnings)
     }
 
