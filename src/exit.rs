@@ -83,6 +83,9 @@ pub enum StopReason {
     KeysExhausted(Duration),
     /// The provider refused every key (401/403); the labels of the keys.
     AllKeysInvalid(String),
+    /// The first items all failed with the same error (a missing command, a wrong model
+    /// name): the rest would too.
+    SameFailure { items: usize, error: String },
 }
 
 impl StopReason {
@@ -107,6 +110,9 @@ impl StopReason {
             StopReason::AllKeysInvalid(labels) => Some(format!(
                 "check the keys behind {labels} (in [provider] keys order, env:/file:/cmd:) and that they belong to this provider and base_url"
             )),
+            StopReason::SameFailure { .. } => Some(
+                "fix what the error says (the provider's command, model or endpoint), then run the same command again; the documents not started are reviewed then".into(),
+            ),
             StopReason::Signal(_) | StopReason::TimeLimit(_) => None,
         }
     }
@@ -126,6 +132,10 @@ impl std::fmt::Display for StopReason {
             StopReason::AllKeysInvalid(labels) => write!(
                 f,
                 "every key was refused by the provider (401/403): {labels}"
+            ),
+            StopReason::SameFailure { items, error } => write!(
+                f,
+                "stopped after the first {items} reviews all failed the same way: {error}"
             ),
         }
     }

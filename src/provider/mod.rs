@@ -50,6 +50,9 @@ pub struct Request {
     pub document: String,
     /// Blocking findings the drafter must address (drafts only).
     pub findings: Vec<String>,
+    /// The document's ID and repo-relative path (a `command` provider is told them).
+    pub doc_id: String,
+    pub doc_path: String,
 }
 
 /// A successful answer.

@@ -135,7 +135,12 @@ impl Summary {
                     time,
                     i.path.clone(),
                 ]);
-                row.note = i.error.as_ref().map(|e| format!("error: {e}"));
+                row.note = match (&i.error, i.verdict) {
+                    (Some(e), _) => Some(format!("error: {e}")),
+                    // An UNKNOWN fails the gate: its row says why.
+                    (None, Some(Verdict::Unknown)) => i.rule.as_ref().map(|r| format!("why: {r}")),
+                    _ => None,
+                };
                 row
             })
             .collect();
@@ -163,7 +168,7 @@ impl Summary {
         }
         if let Some(stop) = &self.stop {
             let _ = write!(out, "\n{}", capitalized(&stop.to_string()));
-            out.push_str(" before every document was reviewed.");
+            out.push_str("; not every document was reviewed.");
         }
         let _ = writeln!(
             out,

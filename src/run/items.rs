@@ -1,7 +1,7 @@
 //! Dispatching the items that need a review: the runtime, the coordinator, the workers, and
 //! each item's result (or why it has none).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::plan::Plan;
@@ -141,11 +141,20 @@ impl Items<'_> {
         });
         let started = Instant::now();
         let worker_stopper = stopper.clone();
+        let failures = Arc::new(Mutex::new(SameFailure::default()));
         let outcomes = run_workers(items.clone(), plan.parallel, stopper.token(), |item| {
             let ctx = ctx.clone();
             let stopper = worker_stopper.clone();
+            let failures = failures.clone();
             async move {
                 let out = workflow::run_item(item, ctx).await;
+                let seen = failures
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record(&out.result);
+                if let Some(reason) = seen {
+                    stopper.stop(reason);
+                }
                 // The key pool cannot serve anyone: stop the run, keep what is done.
                 match &out.fatal {
                     Some(CallError::Exhausted(d)) => stopper.stop(StopReason::KeysExhausted(*d)),
@@ -181,7 +190,11 @@ impl Items<'_> {
             .collect();
         merge_results(&mut results, cached);
         let stop = stopper.reason();
-        if let Some(reason @ (StopReason::KeysExhausted(_) | StopReason::AllKeysInvalid(_))) = &stop
+        if let Some(
+            reason @ (StopReason::KeysExhausted(_)
+            | StopReason::AllKeysInvalid(_)
+            | StopReason::SameFailure { .. }),
+        ) = &stop
         {
             reporter.print(&format!("error: {reason}"));
             if let Some(h) = reason.hint() {
@@ -224,5 +237,43 @@ pub fn resume_hint(fresh: bool) -> &'static str {
         "run the command again without --fresh to resume (with --fresh it starts over)"
     } else {
         "run the same command again to resume"
+    }
+}
+
+/// How many failures in a row, all alike and before any success, stop a run.
+const SAME_FAILURES: usize = 3;
+
+/// Watches the first items' results: when the first [`SAME_FAILURES`] all fail with one
+/// error (a missing script, exit 127; a model name the provider does not know), every other
+/// item would too, and a run of 150 documents should say so once rather than 150 times.
+#[derive(Debug, Default)]
+struct SameFailure {
+    failed: usize,
+    error: Option<String>,
+    /// A success or a different error: the failures are the items' own.
+    mixed: bool,
+}
+
+impl SameFailure {
+    /// Takes one finished item; the stop reason when the run should end here.
+    fn record(&mut self, r: &ItemResult) -> Option<StopReason> {
+        if self.mixed {
+            return None;
+        }
+        match (&r.state, &r.error) {
+            (ItemState::Failed, Some(e)) => match &self.error {
+                Some(first) if first != e => self.mixed = true,
+                _ => {
+                    self.error = Some(e.clone());
+                    self.failed += 1;
+                }
+            },
+            (ItemState::Interrupted, _) => {}
+            _ => self.mixed = true,
+        }
+        (!self.mixed && self.failed == SAME_FAILURES).then(|| StopReason::SameFailure {
+            items: self.failed,
+            error: self.error.clone().unwrap_or_default(),
+        })
     }
 }

@@ -135,6 +135,8 @@ async fn review_loop(
             prompt: ctx.prompts.review(item.workflow, &item.path, &document),
             document: document.clone(),
             findings: Vec::new(),
+            doc_id: item.id.clone(),
+            doc_path: item.path.clone(),
         };
         let text = journal
             .call(ctx, &ctx.reviewer, &item.id, "review", iteration, &req)
@@ -182,6 +184,8 @@ async fn review_loop(
             prompt: ctx.prompts.draft(&item.path, &document, &blockers),
             document: document.clone(),
             findings: blockers.clone(),
+            doc_id: item.id.clone(),
+            doc_path: item.path.clone(),
         };
         document = journal
             .call(ctx, &ctx.drafter, &item.id, "draft", iteration, &req)
@@ -230,6 +234,13 @@ fn finish(
     // Everything the item's worker did counts, bookkeeping included.
     result.duration_ms = started.elapsed().as_millis() as u64;
     let msg = match (&result.verdict, &result.error) {
+        // An UNKNOWN fails the gate: say why, where the user is looking.
+        (Some(v @ Verdict::Unknown), _) => format!(
+            "{v} ({} blocking) in {:.1}s: {}",
+            result.blocking,
+            result.duration_ms as f64 / 1000.0,
+            result.rule.as_deref().unwrap_or("no verdict found")
+        ),
         (Some(v), _) => format!(
             "{v} ({} blocking) in {:.1}s",
             result.blocking,

@@ -8,6 +8,7 @@ use crate::support::{hermetic_env, Repo};
 
 mod badname;
 mod clean;
+mod command;
 mod errors;
 mod kinds;
 mod pipes;

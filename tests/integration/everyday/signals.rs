@@ -79,7 +79,7 @@ fn stopped_by(sig: &str, name: &str, code: i32, fresh: bool) {
     );
     assert!(
         text.contains(&format!(
-            "Stopped by {name} before every document was reviewed."
+            "Stopped by {name}; not every document was reviewed."
         )),
         "{text}"
     );
