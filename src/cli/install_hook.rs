@@ -112,14 +112,21 @@ fn is_ours(bytes: &[u8]) -> bool {
 
 fn write_shim(path: &Path) -> Result<(), Error> {
     let tmp = path.with_extension("parwf-tmp");
-    std::fs::write(&tmp, SHIM).map_err(|e| io("write", &tmp, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| io("make executable", &tmp, e))?;
+    let written = (|| {
+        std::fs::write(&tmp, SHIM).map_err(|e| io("write", &tmp, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| io("make executable", &tmp, e))?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| io("write", path, e))
+    })();
+    // A full disk must not leave a half-written shim beside the hooks.
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path).map_err(|e| io("write", path, e))
+    written
 }
 
 fn uninstall(target: &Path, chained: &Path) -> Result<Exit, Error> {
