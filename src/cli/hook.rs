@@ -13,6 +13,8 @@ use crate::exit::Exit;
 use crate::report::progress::Mode;
 use crate::run::hook::{self, HookDecision, Refusal};
 use crate::workspace::Workspace;
+use crate::writeback::notes::NOTES_REF;
+use crate::writeback::share;
 
 /// What a push without the check takes.
 const SKIP: &str = "push without the check: PARWF_SKIP=1 git push …  (or git push --no-verify)";
@@ -78,6 +80,7 @@ fn check(
                 if ids.len() == 1 { "" } else { "s" },
                 ids.join(", ")
             ));
+            share_notes(&ws, &args.remote, config.hook.push_notes);
             Ok(Exit::Ok)
         }
         HookDecision::Refused(r) => {
@@ -89,6 +92,27 @@ fn check(
                 ));
             }
             Ok(Exit::GateFailed)
+        }
+    }
+}
+
+/// The verdicts that let this push through reach the remote with it (`[hook] push_notes`),
+/// or the user is told how to send them. A failure to push the notes never stops the push.
+fn share_notes(ws: &Workspace, remote: &str, push: bool) {
+    if !push {
+        out::eprintln(&format!(
+            "[PARWF] share the verdicts with the team: git push {remote} {NOTES_REF}  (or set [hook] push_notes = true)"
+        ));
+        return;
+    }
+    let Ok(dir) = ws.workdir() else { return };
+    match share::push_notes(dir, remote) {
+        Ok(()) => out::eprintln(&format!(
+            "[PARWF] pushed the verdict notes ({NOTES_REF}) to {remote}"
+        )),
+        Err(e) => {
+            out::eprintln(&format!("warning: {e}"));
+            out::eprintln(&format!("  hint: {}", e.hint(remote)));
         }
     }
 }
@@ -136,10 +160,7 @@ fn refusal(r: &Refusal) -> String {
         }
     }
     if let Some(c) = r.failing.iter().find(|c| c.verdict.is_some()) {
-        out.push_str(&format!(
-            "  read a review: git notes --ref=parwf show {}\n",
-            c.item.blob
-        ));
+        out.push_str(&format!("  read a review: git parwf show {}\n", c.item.id));
         out.push_str("  fix what the reviews ask for and commit, then review again:\n");
     } else {
         out.push_str("  review them:\n");

@@ -99,6 +99,8 @@ pub struct SimConfig {
 pub struct HookConfig {
     pub mode: HookMode,
     pub timeout_s: u64,
+    /// Push `refs/notes/parwf` to the remote when a push passes the gate.
+    pub push_notes: bool,
 }
 
 /// Everything config loading reads from the outside world, passed in so tests need no process env.

@@ -4,6 +4,7 @@
 pub mod cache;
 mod commit;
 pub mod notes;
+pub mod share;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -10,6 +10,7 @@ mod badname;
 mod clean;
 mod command;
 mod errors;
+mod hooknotes;
 mod kinds;
 mod pipes;
 mod records;
