@@ -117,7 +117,7 @@ impl Error {
             Error::Write(e) => e.hint(),
             Error::Abandoned { fresh, .. } => Some(format!(
                 "completed steps are checkpointed: {}",
-                crate::run::resume_hint(*fresh)
+                crate::exit::resume_hint(*fresh)
             )),
             Error::Setup(e) => e.hint(),
             Error::File { .. } | Error::Git { .. } | Error::Runtime(_) => None,

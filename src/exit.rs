@@ -71,6 +71,16 @@ impl Exit {
     }
 }
 
+/// How to resume a stopped run's checkpoints: the same command, except that with `--fresh` it
+/// would start over.
+pub fn resume_hint(fresh: bool) -> &'static str {
+    if fresh {
+        "run the command again without --fresh to resume (with --fresh it starts over)"
+    } else {
+        "run the same command again to resume"
+    }
+}
+
 /// What stopped a run before every item finished. Recorded by whoever stops the run (the
 /// signal watcher, the time limit, the key pool), never guessed afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]

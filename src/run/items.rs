@@ -14,6 +14,7 @@ use crate::checkpoint::runlog::RunLog;
 use crate::checkpoint::Layout;
 use crate::coordinator::{CallError, Coordinator, Notices};
 use crate::error::Error;
+use crate::exit::resume_hint;
 use crate::model::{Item, ItemResult, ItemState};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
@@ -228,15 +229,6 @@ impl Items<'_> {
             },
         );
         (summary, finished, status)
-    }
-}
-
-/// How to resume a run's checkpoints. The same command would start over with `--fresh`.
-pub fn resume_hint(fresh: bool) -> &'static str {
-    if fresh {
-        "run the command again without --fresh to resume (with --fresh it starts over)"
-    } else {
-        "run the same command again to resume"
     }
 }
 

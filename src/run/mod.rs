@@ -24,7 +24,6 @@ use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
 use crate::workflow::prompts::Prompts;
 use crate::workspace::Workspace;
-pub use items::resume_hint;
 pub use plan::{Plan, RunOptions};
 use stages::Selected;
 pub use status::{RunStatus, StopReason};
