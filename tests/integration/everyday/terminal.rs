@@ -49,6 +49,19 @@ fn bars_hide_the_cursor_while_they_redraw_and_give_it_back() {
         .rfind(SHOW)
         .unwrap_or_else(|| panic!("cursor never shown again: {tty:?}"));
     assert!(hidden < shown && tty.rfind(HIDE) < Some(shown), "{tty:?}");
+    // No bar line reaches the terminal's edge: a Ctrl+C echoed as `^C` after one would wrap,
+    // and the next redraw would leave a frozen bar behind.
+    let escapes = regex::Regex::new("\x1b\\[[0-9;?]*[A-Za-z]").expect("regex");
+    let plain = escapes.replace_all(&tty[..shown], "\n");
+    for line in plain.split(['\r', '\n']) {
+        if line.contains("workflows complete") || line.contains("reviewing") {
+            assert!(
+                line.chars().count() <= 64,
+                "{} columns: {line:?}",
+                line.chars().count()
+            );
+        }
+    }
     // The results come after the bars are gone, and verdicts are in colour.
     assert!(tty[shown..].contains("4 documents: 4 approved"), "{tty:?}");
     assert!(tty.contains("\x1b[32mAPPROVED"), "{tty:?}");
