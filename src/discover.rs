@@ -12,9 +12,9 @@ mod paths;
 pub mod pre_commit;
 pub mod push;
 
-pub use ids::{derive_id, is_valid_id};
+pub use ids::{derive_id, id_with_prefix, is_valid_id, Unusable};
 
-use crate::model::{ContentSource, Item, WorkflowKind};
+use crate::model::{ContentSource, DocKind, Item, WorkflowKind};
 
 use crate::workspace::{Workspace, WorkspaceError};
 use history::{
@@ -45,8 +45,8 @@ pub struct DiscoverOptions {
     pub selection: Selection,
     /// Also pick up staged and unstaged changes (`--include-worktree`).
     pub include_worktree: bool,
-    /// Globs per workflow, from config.
-    pub globs: Vec<(WorkflowKind, Vec<String>)>,
+    /// The document kinds, from config (`[workflows.<name>]`).
+    pub kinds: Vec<DocKind>,
     /// Restrict to one workflow (`--workflow`).
     pub only: Option<WorkflowKind>,
     /// Where the command runs: explicit paths are relative to it.
@@ -57,8 +57,70 @@ pub struct DiscoverOptions {
 #[derive(Debug, Clone)]
 pub struct Discovery {
     pub items: Vec<Item>,
+    /// Selected documents whose file names give no valid ID: each fails alone.
+    pub unusable: Vec<Unusable>,
     /// Human-readable warnings (e.g. two documents with the same number).
     pub warnings: Vec<String>,
+    /// What was looked at.
+    pub scope: Scope,
+}
+
+/// What a discovery looked at, for the messages about what it found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The range compared, for `--since` and the default selection.
+    pub compared: Option<Compared>,
+    /// Every `paths` glob of every kind.
+    pub globs: Vec<String>,
+}
+
+/// A `merge-base(REV, HEAD)..HEAD` comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared {
+    /// What HEAD was compared with (`main`, `origin/main`).
+    pub with: String,
+    /// The merge-base's OID.
+    pub base: String,
+    /// The branch has no upstream: `with` is the remote's default branch.
+    pub fallback: bool,
+}
+
+impl std::fmt::Display for Compared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}..HEAD (merge-base {}",
+            self.with,
+            &self.base[..12.min(self.base.len())]
+        )?;
+        if self.fallback {
+            f.write_str("; no upstream, so the remote's default branch")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Documents whose text in the work tree differs from HEAD (staged, unstaged or new), for
+/// telling a user who finds nothing to review that there is uncommitted work.
+pub fn uncommitted(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<String>, DiscoverError> {
+    let matcher = Matcher::new(kinds)?;
+    let repo = ws.repo();
+    let head = head_commit(repo)?;
+    let tree = match &head {
+        Some(c) => Some(c.tree().map_err(git)?),
+        None => None,
+    };
+    let mut found = BTreeMap::new();
+    let mut ignored = Vec::new();
+    overlay_worktree(
+        repo,
+        tree.as_ref(),
+        ws.workdir()?,
+        &matcher,
+        &mut found,
+        &mut ignored,
+    )?;
+    Ok(found.into_keys().collect())
 }
 
 /// Why discovery could not run; each variant has a hint.
@@ -108,7 +170,7 @@ pub enum DiscoverError {
     /// A configured glob does not parse.
     #[error("invalid {kind} glob `{glob}`: {message}")]
     BadGlob {
-        kind: &'static str,
+        kind: String,
         glob: String,
         message: String,
     },
@@ -150,9 +212,16 @@ impl DiscoverError {
                 "the histories are unrelated: pass --since a revision that shares history with HEAD"
                     .to_string()
             }
-            NoUpstream { .. } => "pass --since REV (e.g. --since main) or set an upstream with \
-                 `git branch --set-upstream-to`"
-                .to_string(),
+            NoUpstream { branch: Some(_) } => {
+                "pass --since REV (e.g. --since main), set an upstream with \
+                 `git branch --set-upstream-to`, or fetch a remote's default branch"
+                    .to_string()
+            }
+            NoUpstream { branch: None } => {
+                "pass --since REV (e.g. --since main), or fetch a remote's default branch \
+                 (git fetch origin)"
+                    .to_string()
+            }
             UpstreamMissing { .. } => {
                 "run `git fetch`, or pass --since REV (e.g. --since main)".to_string()
             }
@@ -161,7 +230,10 @@ impl DiscoverError {
                  letters, digits, `-` and `_` (IDs are at most 64 bytes)"
                     .to_string()
             }
-            PathNotFound(_) => "paths are relative to the current directory".to_string(),
+            PathNotFound(_) => {
+                "paths are relative to the current directory; `parwf --help` lists the commands"
+                    .to_string()
+            }
             PathOutsideRepo { .. } => {
                 "pass documents inside this repository's work tree".to_string()
             }
@@ -171,7 +243,9 @@ impl DiscoverError {
             UnknownWorkflow(_) => {
                 "pass --workflow lld|issue, or add a glob that matches it to the config".to_string()
             }
-            BadGlob { kind, .. } => format!("fix the `{kind}` globs in the parwf config"),
+            BadGlob { kind, .. } => {
+                format!("fix the globs under [workflows.{kind}] in the parwf config")
+            }
             PreCommit { hint, .. } => hint.clone(),
             Git(_) => "check the repository with `git status` and `git fsck`".to_string(),
         };
@@ -194,7 +268,7 @@ fn one_line(s: &str) -> String {
 
 /// A document selected for review, before its ID is assigned.
 struct Selected {
-    kind: WorkflowKind,
+    kind: paths::Kind,
     blob: Oid,
     source: ContentSource,
 }
@@ -226,7 +300,7 @@ pub fn base_revision(
 
 /// Finds the documents selected by `opts`.
 pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    let matcher = Matcher::new(&opts.globs)?;
+    let matcher = Matcher::new(&opts.kinds)?;
     let repo = ws.repo();
     let workdir = ws.workdir()?.to_path_buf();
     let mut warnings = Vec::new();
@@ -254,6 +328,14 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
         };
     let mut in_head = None;
 
+    let mut scope = Scope {
+        compared: None,
+        globs: opts
+            .kinds
+            .iter()
+            .flat_map(|k| k.paths.iter().cloned())
+            .collect(),
+    };
     let mut selected: BTreeMap<String, Selected> = match &opts.selection {
         Selection::Paths(paths) => explicit_paths(
             &opts.cwd,
@@ -293,12 +375,30 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
         Selection::Since(rev) => {
             let (head, head_tree) = require_head()?;
             let since = resolve_rev(repo, rev)?;
-            changed_since(repo, rev, &since, head, head_tree, &matcher, &mut warnings)?
+            let (base, found) =
+                changed_since(repo, rev, &since, head, head_tree, &matcher, &mut warnings)?;
+            scope.compared = Some(Compared {
+                with: rev.clone(),
+                base: base.to_string(),
+                fallback: false,
+            });
+            found
         }
         Selection::Upstream => {
             let (head, head_tree) = require_head()?;
-            let (name, since) = upstream_commit(repo)?;
-            changed_since(
+            // No upstream (a new branch, a detached HEAD): the remote's default branch, as
+            // the pre-push hook compares a new branch.
+            let (name, since, fallback) = match upstream_commit(repo) {
+                Ok((name, since)) => (name, since, false),
+                Err(DiscoverError::NoUpstream { branch }) => {
+                    match push::likely_default_branch(repo) {
+                        Some((name, tip)) => (name, repo.find_commit(tip).map_err(git)?, true),
+                        None => return Err(DiscoverError::NoUpstream { branch }),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
+            let (base, found) = changed_since(
                 repo,
                 &name,
                 &since,
@@ -306,7 +406,13 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
                 head_tree,
                 &matcher,
                 &mut warnings,
-            )?
+            )?;
+            scope.compared = Some(Compared {
+                with: name,
+                base: base.to_string(),
+                fallback,
+            });
+            found
         }
     };
 
@@ -316,7 +422,7 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
             overlay_worktree(repo, tree, &workdir, &matcher, &mut selected, &mut warnings)?;
         }
         if let Some(only) = opts.only {
-            selected.retain(|_, s| s.kind == only);
+            selected.retain(|_, s| matcher.kinds[s.kind].workflow == only);
         }
     }
 
@@ -333,7 +439,12 @@ pub fn discover(ws: &Workspace, opts: &DiscoverOptions) -> Result<Discovery, Dis
             walk_head(Some(&keys), &mut head_warnings)?
         }
     };
-    let mut items = ids::assign_ids(selected, &in_head, &mut warnings)?;
+    let (mut items, unusable) = ids::assign_ids(selected, &in_head, &matcher.kinds, &mut warnings);
     items.sort_by(|a, b| (a.workflow, &a.path).cmp(&(b.workflow, &b.path)));
-    Ok(Discovery { items, warnings })
+    Ok(Discovery {
+        items,
+        unusable,
+        warnings,
+        scope,
+    })
 }

@@ -47,8 +47,12 @@ pub enum Error {
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
     /// A second signal: the run was abandoned without waiting for anything.
-    #[error("{0}: exited at once")]
-    Abandoned(StopReason),
+    #[error("{reason}: exited at once")]
+    Abandoned {
+        reason: StopReason,
+        /// The run was started with `--fresh` (so running it again would start over).
+        fresh: bool,
+    },
 }
 
 impl Error {
@@ -88,8 +92,11 @@ impl Error {
             | Error::Trust(TrustError::NoHome | TrustError::File(..)) => Exit::Usage,
             Error::Write(e) if e.is_refusal() => Exit::Usage,
             Error::Setup(e) if e.is_usage() => Exit::Usage,
-            Error::Abandoned(StopReason::Signal(n)) => Exit::Signal(*n),
-            Error::Abandoned(_) => Exit::TryLater,
+            Error::Abandoned {
+                reason: StopReason::Signal(n),
+                ..
+            } => Exit::Signal(*n),
+            Error::Abandoned { .. } => Exit::TryLater,
             Error::Store(_)
             | Error::Trust(_)
             | Error::Write(_)
@@ -117,9 +124,10 @@ impl Error {
             Error::Lock(_) => None,
             Error::Store(_) => Some("check permissions and free space under .git/parwf".into()),
             Error::Write(e) => e.hint(),
-            Error::Abandoned(_) => {
-                Some("completed steps are checkpointed: run the same command again to resume".into())
-            }
+            Error::Abandoned { fresh, .. } => Some(format!(
+                "completed steps are checkpointed: {}",
+                crate::exit::resume_hint(*fresh)
+            )),
             Error::Setup(e) => e.hint(),
             Error::File { .. } | Error::Git { .. } | Error::Runtime(_) => None,
         }

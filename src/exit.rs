@@ -71,6 +71,16 @@ impl Exit {
     }
 }
 
+/// How to resume a stopped run's checkpoints: the same command, except that with `--fresh` it
+/// would start over.
+pub fn resume_hint(fresh: bool) -> &'static str {
+    if fresh {
+        "run the command again without --fresh to resume (with --fresh it starts over)"
+    } else {
+        "run the same command again to resume"
+    }
+}
+
 /// What stopped a run before every item finished. Recorded by whoever stops the run (the
 /// signal watcher, the time limit, the key pool), never guessed afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +93,9 @@ pub enum StopReason {
     KeysExhausted(Duration),
     /// The provider refused every key (401/403); the labels of the keys.
     AllKeysInvalid(String),
+    /// The first items all failed with the same error (a missing command, a wrong model
+    /// name): the rest would too.
+    SameFailure { items: usize, error: String },
 }
 
 impl StopReason {
@@ -107,6 +120,9 @@ impl StopReason {
             StopReason::AllKeysInvalid(labels) => Some(format!(
                 "check the keys behind {labels} (in [provider] keys order, env:/file:/cmd:) and that they belong to this provider and base_url"
             )),
+            StopReason::SameFailure { .. } => Some(
+                "fix what the error says (the provider's command, model or endpoint), then run the same command again; the documents not started are reviewed then".into(),
+            ),
             StopReason::Signal(_) | StopReason::TimeLimit(_) => None,
         }
     }
@@ -126,6 +142,10 @@ impl std::fmt::Display for StopReason {
             StopReason::AllKeysInvalid(labels) => write!(
                 f,
                 "every key was refused by the provider (401/403): {labels}"
+            ),
+            StopReason::SameFailure { items, error } => write!(
+                f,
+                "stopped after the first {items} reviews all failed the same way: {error}"
             ),
         }
     }

@@ -43,8 +43,35 @@ impl std::fmt::Display for WorkflowKind {
     }
 }
 
-/// Where a document's text is read from when its workflow runs.
+/// A kind of document, as configured under `[workflows.<name>]`: which files are of this kind
+/// (`paths` globs less `exclude` globs), which workflow reviews them, and how their IDs start.
+/// The built-in kinds are `lld` (`LLD-42`) and `issue` (`ISSUE-17`); a team may add its own,
+/// e.g. `[workflows.spec] paths = [...], workflow = "lld", id_prefix = "SPEC"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocKind {
+    pub name: String,
+    pub workflow: WorkflowKind,
+    /// `LLD` in `LLD-42`; empty for IDs that are the bare number or stem.
+    pub id_prefix: String,
+    pub paths: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl DocKind {
+    /// The built-in kind of `workflow` (`lld` → IDs `LLD-…`) over `paths`, excluding nothing.
+    pub fn builtin(workflow: WorkflowKind, paths: Vec<String>) -> DocKind {
+        DocKind {
+            name: workflow.name().to_string(),
+            workflow,
+            id_prefix: workflow.id_prefix().to_string(),
+            paths,
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// Where a document's text is read from when its workflow runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentSource {
     /// The blob committed in HEAD (`Item::blob`).
     Head,
@@ -57,6 +84,8 @@ pub enum ContentSource {
 pub struct Item {
     /// `LLD-42`, `ISSUE-17`, or a sanitized stem; unique within one discovery.
     pub id: String,
+    /// The configured document kind (`lld`, `issue`, or a team's own, e.g. `spec`).
+    pub kind: String,
     pub workflow: WorkflowKind,
     /// Repo-relative path with `/` separators.
     pub path: String,
@@ -221,6 +250,8 @@ pub enum PlannedState {
     Resumable,
     /// A verdict note for the same content, prompts and model exists.
     Cached,
+    /// Cannot be reviewed: its file name gives no valid ID.
+    Invalid,
 }
 
 impl PlannedState {
@@ -229,6 +260,7 @@ impl PlannedState {
             PlannedState::Pending => "pending",
             PlannedState::Resumable => "resumable",
             PlannedState::Cached => "cached",
+            PlannedState::Invalid => "invalid",
         }
     }
 }
@@ -263,6 +295,8 @@ pub const REVIEWERS_VERDICT: &str = "the reviewer's verdict";
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemResult {
     pub id: String,
+    /// The document kind (`lld`, `issue`, or one the config names).
+    pub kind: String,
     pub workflow: WorkflowKind,
     pub path: String,
     pub blob: String,
@@ -298,6 +332,7 @@ impl ItemResult {
     pub fn new(item: &Item, state: ItemState) -> ItemResult {
         ItemResult {
             id: item.id.clone(),
+            kind: item.kind.clone(),
             workflow: item.workflow,
             path: item.path.clone(),
             blob: item.blob.clone(),

@@ -1,25 +1,269 @@
-//! What parwf has recorded about documents, for `status`, `show` and `clean`: the checkpoints
-//! and run logs under `.git/parwf`, and the verdict notes.
+//! What parwf knows about documents, for `status`, `show` and `clean`: the verdict notes (the
+//! team's too, once fetched), the checkpoints and run logs under `.git/parwf`, and the
+//! documents in HEAD they belong to. One row per document path.
 
+mod clean;
+mod show;
+
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
 
 use crate::checkpoint::store::peek;
-use crate::checkpoint::{Layout, RunLock};
+use crate::checkpoint::Layout;
+use crate::discover::{self, DiscoverOptions, Selection};
 use crate::error::Error;
+use crate::model::{DocKind, Item, Verdict};
 use crate::workspace::Workspace;
 use crate::writeback::notes::{Note, NotesStore};
+pub use clean::{clean, CleanScope, Cleaned};
+pub use show::{find_review, Found, StoredReview};
 
-/// One document's latest record.
-#[derive(Debug, serde::Serialize)]
-pub struct Row {
+/// Where a document stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocState {
+    /// A verdict for its current content.
+    Reviewed,
+    /// Reviewed before, but its content changed since: the verdict is of an earlier version.
+    Changed,
+    /// A run stopped part-way: `git parwf` resumes it.
+    Resumable,
+    /// Its last run failed (the checkpoint is kept).
+    Failed,
+    /// Never reviewed.
+    Unreviewed,
+}
+
+impl DocState {
+    pub fn name(self) -> &'static str {
+        match self {
+            DocState::Reviewed => "reviewed",
+            DocState::Changed => "changed",
+            DocState::Resumable => "resumable",
+            DocState::Failed => "failed",
+            DocState::Unreviewed => "unreviewed",
+        }
+    }
+}
+
+/// Where a row's verdict was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// A verdict note on `refs/notes/parwf`.
+    Note,
+    /// A run's logs under `.git/parwf/runs` (`--write none`, or not yet written back).
+    RunLog,
+    /// A checkpoint under `.git/parwf/checkpoints`.
+    Checkpoint,
+}
+
+/// One document and the latest that is known of it (`status --format json`, schema v1).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocStatus {
     pub id: String,
+    pub kind: String,
     pub workflow: String,
     pub path: String,
-    /// done, failed, resumable.
-    pub state: String,
-    pub verdict: Option<String>,
+    /// The blob of the content the state is about (HEAD's, for committed documents).
+    pub blob: String,
+    pub state: DocState,
+    pub verdict: Option<Verdict>,
+    pub blocking: usize,
+    /// When the verdict was written (UTC), if known.
+    pub date: Option<String>,
+    pub model: Option<String>,
+    pub origin: Option<Origin>,
     pub detail: Option<String>,
+}
+
+/// A finished item as a run's `summary.json` recorded it.
+#[derive(Debug, Clone)]
+pub(crate) struct Logged {
+    pub id: String,
+    pub path: String,
+    pub blob: String,
+    pub verdict: Option<Verdict>,
+    pub blocking: usize,
+    /// The run's directory.
+    pub run: PathBuf,
+}
+
+impl Logged {
+    /// The run's ID (its directory's name).
+    pub fn run_id(&self) -> String {
+        self.run
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Everything recorded, read once.
+pub(crate) struct Known {
+    /// The documents in HEAD, with the IDs the config gives them.
+    pub documents: Vec<Item>,
+    /// Notes by the object they are attached to.
+    pub notes: HashMap<String, Note>,
+    /// The newest note per document path.
+    pub latest_note: HashMap<String, (String, Note)>,
+    /// Finished items from the run logs, newest run first.
+    pub logged: Vec<Logged>,
+    /// Checkpoints: (path of the file, what it holds).
+    pub checkpoints: Vec<crate::checkpoint::store::Peek>,
+}
+
+impl Known {
+    /// Reads the notes, run logs, checkpoints, and the documents `kinds` finds in HEAD.
+    pub fn read(ws: &Workspace, kinds: &[DocKind]) -> Result<Known, Error> {
+        let documents = match ws.workdir() {
+            Ok(workdir) => {
+                let opts = DiscoverOptions {
+                    selection: Selection::All,
+                    include_worktree: false,
+                    kinds: kinds.to_vec(),
+                    only: None,
+                    cwd: workdir.to_path_buf(),
+                };
+                match discover::discover(ws, &opts) {
+                    Ok(found) => found.items,
+                    // No commits yet: nothing is in HEAD.
+                    Err(discover::DiscoverError::UnbornHead(_)) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(_) => Vec::new(),
+        };
+        let mut notes = HashMap::new();
+        let mut latest_note: HashMap<String, (String, Note)> = HashMap::new();
+        for (object, note) in NotesStore::new(ws.repo()).all().map_err(Error::notes)? {
+            let blob = object.to_string();
+            let newer = latest_note
+                .get(&note.header.path)
+                .is_none_or(|(_, n)| n.header.date < note.header.date);
+            if newer {
+                latest_note.insert(note.header.path.clone(), (blob.clone(), note.clone()));
+            }
+            notes.insert(blob, note);
+        }
+        let layout = ws.layout();
+        Ok(Known {
+            documents,
+            notes,
+            latest_note,
+            logged: logged(layout),
+            checkpoints: checkpoints(layout),
+        })
+    }
+
+    /// The row of a document whose content is `blob`.
+    fn row(&self, item: &Item, blob: &str) -> DocStatus {
+        let mut row = DocStatus {
+            id: item.id.clone(),
+            kind: item.kind.clone(),
+            workflow: item.workflow.name().to_string(),
+            path: item.path.clone(),
+            blob: blob.to_string(),
+            state: DocState::Unreviewed,
+            verdict: None,
+            blocking: 0,
+            date: None,
+            model: None,
+            origin: None,
+            detail: None,
+        };
+        let from_note = |row: &mut DocStatus, note: &Note, state: DocState| {
+            row.state = state;
+            row.verdict = Some(note.header.verdict);
+            row.blocking = note.header.blocking;
+            row.date = Some(note.header.date.clone());
+            row.model = Some(note.header.model.clone());
+            row.origin = Some(Origin::Note);
+        };
+        if let Some(note) = self.notes.get(blob) {
+            from_note(&mut row, note, DocState::Reviewed);
+            return row;
+        }
+        if let Some(p) = self
+            .checkpoints
+            .iter()
+            .find(|p| p.header.path == item.path && p.header.blob == blob)
+        {
+            row.state = if p.state == "failed" {
+                DocState::Failed
+            } else {
+                DocState::Resumable
+            };
+            row.origin = Some(Origin::Checkpoint);
+            row.detail = Some(match &p.error {
+                Some(e) => format!("{} step(s) done; {e}", p.steps),
+                None => format!("{} step(s) done", p.steps),
+            });
+            return row;
+        }
+        if let Some(l) = self
+            .logged
+            .iter()
+            .find(|l| l.path == item.path && l.blob == blob)
+        {
+            row.state = DocState::Reviewed;
+            row.verdict = l.verdict;
+            row.blocking = l.blocking;
+            row.origin = Some(Origin::RunLog);
+            row.detail = Some(format!("run {}, not written back", l.run_id()));
+            return row;
+        }
+        if let Some((old, note)) = self.latest_note.get(&item.path) {
+            from_note(&mut row, note, DocState::Changed);
+            row.detail = Some(format!(
+                "the review is of an earlier version ({})",
+                &old[..12.min(old.len())]
+            ));
+        }
+        row
+    }
+}
+
+/// Every document in HEAD with the latest that is known of it, then documents only parwf's
+/// records know (reviewed from the work tree, or since deleted, with a checkpoint left); one
+/// row per path, sorted by kind and ID.
+pub fn status(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<DocStatus>, Error> {
+    let known = Known::read(ws, kinds)?;
+    let mut rows: BTreeMap<String, DocStatus> = BTreeMap::new();
+    for item in &known.documents {
+        rows.insert(item.path.clone(), known.row(item, &item.blob));
+    }
+    // Work in progress on documents HEAD does not have (yet).
+    for p in &known.checkpoints {
+        if rows.contains_key(&p.header.path) {
+            continue;
+        }
+        let item = stand_in(&p.header.id, &p.header.workflow, &p.header.path, kinds);
+        rows.insert(p.header.path.clone(), known.row(&item, &p.header.blob));
+    }
+    let mut rows: Vec<DocStatus> = rows.into_values().collect();
+    rows.sort_by(|a, b| (&a.kind, &a.id, &a.path).cmp(&(&b.kind, &b.id, &b.path)));
+    Ok(rows)
+}
+
+/// An item for a document known only from parwf's records.
+fn stand_in(id: &str, workflow: &str, path: &str, kinds: &[DocKind]) -> Item {
+    let workflow =
+        crate::model::WorkflowKind::parse(workflow).unwrap_or(crate::model::WorkflowKind::Lld);
+    let kind = kinds
+        .iter()
+        .find(|k| k.workflow == workflow)
+        .map_or_else(|| workflow.name().to_string(), |k| k.name.clone());
+    Item {
+        id: id.to_string(),
+        kind,
+        workflow,
+        path: path.to_string(),
+        blob: String::new(),
+        source: crate::model::ContentSource::Worktree,
+    }
 }
 
 /// Run directories, newest first.
@@ -43,11 +287,32 @@ fn summary_of(dir: &Path) -> Option<serde_json::Value> {
     serde_json::from_str(&text).ok()
 }
 
-/// Resumable and failed items (from their checkpoints), then the latest finished verdict of
-/// every other item (from the run logs, newest first); sorted by workflow and ID.
-pub fn rows(layout: &Layout) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    let checkpoints: Vec<PathBuf> = std::fs::read_dir(layout.checkpoints())
+/// Every finished item of every run, newest run first.
+fn logged(layout: &Layout) -> Vec<Logged> {
+    let mut out = Vec::new();
+    for dir in runs(layout) {
+        let Some(v) = summary_of(&dir) else { continue };
+        for item in v["items"].as_array().into_iter().flatten() {
+            if item["state"] != "done" {
+                continue;
+            }
+            let s = |k: &str| item[k].as_str().unwrap_or_default().to_string();
+            out.push(Logged {
+                id: s("id"),
+                path: s("path"),
+                blob: s("blob"),
+                verdict: item["verdict"].as_str().and_then(Verdict::parse_word),
+                blocking: item["blocking"].as_u64().unwrap_or(0) as usize,
+                run: dir.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// What the checkpoints hold.
+fn checkpoints(layout: &Layout) -> Vec<crate::checkpoint::store::Peek> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(layout.checkpoints())
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
@@ -55,158 +320,6 @@ pub fn rows(layout: &Layout) -> Vec<Row> {
                 .collect()
         })
         .unwrap_or_default();
-    for path in checkpoints {
-        if let Some(p) = peek(&path) {
-            let state = if p.state == "failed" {
-                "failed"
-            } else {
-                "resumable"
-            };
-            rows.push(Row {
-                id: p.header.id,
-                workflow: p.header.workflow,
-                path: p.header.path,
-                state: state.into(),
-                verdict: None,
-                detail: Some(match p.error {
-                    Some(e) => format!("{} step(s) done; {e}", p.steps),
-                    None => format!("{} step(s) done", p.steps),
-                }),
-            });
-        }
-    }
-    for dir in runs(layout) {
-        let Some(v) = summary_of(&dir) else { continue };
-        for item in v["items"].as_array().into_iter().flatten() {
-            let id = item["id"].as_str().unwrap_or_default();
-            if id.is_empty() || rows.iter().any(|r| r.id == id) || item["state"] != "done" {
-                continue;
-            }
-            rows.push(Row {
-                id: id.into(),
-                workflow: item["workflow"].as_str().unwrap_or_default().into(),
-                path: item["path"].as_str().unwrap_or_default().into(),
-                state: "done".into(),
-                verdict: item["verdict"].as_str().map(String::from),
-                detail: dir
-                    .file_name()
-                    .map(|n| format!("run {}", n.to_string_lossy())),
-            });
-        }
-    }
-    rows.sort_by(|a, b| (&a.workflow, &a.id).cmp(&(&b.workflow, &b.id)));
-    rows
-}
-
-/// A stored review of one document.
-#[derive(Debug)]
-pub enum StoredReview {
-    /// From a run's logs.
-    Logged {
-        id: String,
-        path: String,
-        run: String,
-        verdict: Option<String>,
-        review: String,
-    },
-    /// The verdict note on the committed document.
-    Note(Note),
-}
-
-/// The latest stored review of the document `target` names: an ID, or a path (relative to
-/// `cwd`).
-pub fn find_review(
-    ws: &Workspace,
-    cwd: &Path,
-    target: &str,
-) -> Result<Option<StoredReview>, Error> {
-    let workdir = ws.workdir()?;
-    // A path is matched repo-relative, from wherever the user stands.
-    let as_path = cwd.join(target).canonicalize().ok().and_then(|p| {
-        let root = workdir.canonicalize().ok()?;
-        p.strip_prefix(root)
-            .ok()
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-    });
-    for dir in runs(ws.layout()) {
-        let Some(v) = summary_of(&dir) else { continue };
-        let found = v["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|i| i["id"] == target || as_path.as_deref().is_some_and(|p| i["path"] == p));
-        let Some(item) = found else { continue };
-        let id = item["id"].as_str().unwrap_or_default().to_string();
-        if let Ok(review) = std::fs::read_to_string(dir.join(format!("{id}.review.md"))) {
-            return Ok(Some(StoredReview::Logged {
-                path: item["path"].as_str().unwrap_or_default().to_string(),
-                run: dir
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-                verdict: item["verdict"].as_str().map(String::from),
-                id,
-                review,
-            }));
-        }
-    }
-    // Run logs may be cleaned; the verdict note on the committed document stays.
-    let Some(path) = as_path else {
-        return Ok(None);
-    };
-    let blob = ws
-        .repo()
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_tree().ok())
-        .and_then(|t| t.get_path(Path::new(&path)).ok())
-        .map(|e| e.id());
-    match blob {
-        Some(blob) => Ok(NotesStore::new(ws.repo())
-            .get(blob)
-            .map_err(Error::notes)?
-            .map(StoredReview::Note)),
-        None => Ok(None),
-    }
-}
-
-fn older_than(path: &Path, cutoff: SystemTime) -> bool {
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t <= cutoff)
-}
-
-/// What `clean` removed.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Cleaned {
-    pub runs: usize,
-    pub checkpoints: usize,
-}
-
-/// Removes run logs and checkpoints older than `days`; never during a run. `None` when there
-/// is nothing under `.git/parwf`.
-pub fn clean(layout: &Layout, days: u64) -> Result<Option<Cleaned>, Error> {
-    if !layout.root.exists() {
-        return Ok(None);
-    }
-    let _lock = RunLock::acquire(&layout.lock())?;
-    let cutoff = SystemTime::now() - Duration::from_secs(days.saturating_mul(86_400));
-    let mut cleaned = Cleaned::default();
-    for dir in runs(layout) {
-        if older_than(&dir, cutoff) && std::fs::remove_dir_all(&dir).is_ok() {
-            cleaned.runs += 1;
-        }
-    }
-    for entry in std::fs::read_dir(layout.checkpoints())
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let p = entry.path();
-        if older_than(&p, cutoff) && std::fs::remove_file(&p).is_ok() {
-            cleaned.checkpoints += 1;
-        }
-    }
-    Ok(Some(cleaned))
+    paths.sort();
+    paths.iter().filter_map(|p| peek(p)).collect()
 }

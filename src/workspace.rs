@@ -15,6 +15,10 @@ pub enum WorkspaceError {
     /// The repository has no work tree.
     #[error("{0} is a bare repository")]
     Bare(String),
+    /// A git dir with no `config` file: git takes it for a bare repository, libgit2 would
+    /// take its parent directory for the work tree.
+    #[error("{0} has no `config` file, so git takes it for a bare repository (no work tree)")]
+    NoConfig(String),
     #[error("git: {0}")]
     Git(String),
 }
@@ -27,6 +31,9 @@ impl WorkspaceError {
                 WorkspaceError::NotARepo(_) => "run parwf inside a git work tree",
                 WorkspaceError::Bare(_) => {
                     "run inside a work tree (a clone, or one made with `git worktree add`)"
+                }
+                WorkspaceError::NoConfig(_) => {
+                    "run parwf in a clone; if this is a repository with a work tree, restore its config (`git init` in it writes one)"
                 }
                 WorkspaceError::Git(_) => "check the repository with `git status` and `git fsck`",
             }
@@ -64,6 +71,15 @@ impl Workspace {
             ErrorCode::NotFound => WorkspaceError::NotARepo(normalize(cwd).display().to_string()),
             _ => WorkspaceError::Git(e.message().to_string()),
         })?;
+        // git reads a dir not named `.git`, with no config saying otherwise, as bare; libgit2
+        // guesses a work tree above it, which would be someone else's files.
+        let common = normalize(repo.commondir());
+        if !common.join("config").exists()
+            && common.file_name().is_some_and(|n| n != ".git")
+            && repo.workdir().is_some()
+        {
+            return Err(WorkspaceError::NoConfig(common.display().to_string()));
+        }
         Ok(Workspace::from_repo(repo))
     }
 

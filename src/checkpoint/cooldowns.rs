@@ -22,6 +22,11 @@ const SCHEMA: Schema = Schema {
     );"],
 };
 
+/// The longest a remembered cooldown can hold a key out: the longest real quota reset (a
+/// daily quota, at most a day away). A cooldown further in the future was stored while the
+/// clock was wrong (one left a key "out of quota" for 39,485 hours): it is not believed.
+pub const MAX_COOLDOWN: Duration = Duration::from_secs(24 * 3600);
+
 /// The store; opened on first use, and created only when there is something to remember.
 pub struct CooldownStore {
     path: PathBuf,
@@ -83,8 +88,9 @@ impl CooldownStore {
         let row: Option<(i64, String)> = self
             .with(false, |c| {
                 c.query_row(
-                    "SELECT until_ms, reason FROM key_cooldowns WHERE fingerprint = ?1 AND until_ms > ?2",
-                    params![fingerprint, ms(now)],
+                    "SELECT until_ms, reason FROM key_cooldowns
+                     WHERE fingerprint = ?1 AND until_ms > ?2 AND until_ms <= ?3",
+                    params![fingerprint, ms(now), ms(now + MAX_COOLDOWN)],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()
@@ -104,9 +110,9 @@ impl CooldownStore {
             .with(false, |c| {
                 let mut stmt = c.prepare(
                     "SELECT fingerprint, until_ms, reason FROM key_cooldowns
-                     WHERE until_ms > ?1 ORDER BY until_ms",
+                     WHERE until_ms > ?1 AND until_ms <= ?2 ORDER BY until_ms",
                 )?;
-                let rows = stmt.query_map(params![ms(now)], |r| {
+                let rows = stmt.query_map(params![ms(now), ms(now + MAX_COOLDOWN)], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
                 })?;
                 rows.collect::<rusqlite::Result<Vec<(String, i64, String)>>>()
@@ -124,7 +130,8 @@ impl CooldownStore {
             .collect())
     }
 
-    /// Records that `fingerprint` is out until `until`; forgets cooldowns already over.
+    /// Records that `fingerprint` is out until `until` (at most [`MAX_COOLDOWN`] from `now`);
+    /// forgets cooldowns already over, and those too far ahead to be true.
     pub fn set(
         &self,
         fingerprint: &str,
@@ -132,11 +139,12 @@ impl CooldownStore {
         reason: &str,
         now: SystemTime,
     ) -> Result<(), StoreError> {
+        let until = until.min(now + MAX_COOLDOWN);
         self.with(true, |c| {
             let tx = c.transaction()?;
             tx.execute(
-                "DELETE FROM key_cooldowns WHERE until_ms <= ?1",
-                params![ms(now)],
+                "DELETE FROM key_cooldowns WHERE until_ms <= ?1 OR until_ms > ?2",
+                params![ms(now), ms(now + MAX_COOLDOWN)],
             )?;
             tx.execute(
                 "INSERT INTO key_cooldowns (fingerprint, until_ms, reason, updated_ms) VALUES (?1, ?2, ?3, ?4)
@@ -153,6 +161,44 @@ impl CooldownStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cooldown_stored_while_the_clock_was_wrong_holds_no_key_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parwf/state.db");
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let s = CooldownStore::at(&path);
+        // Stored by a run whose clock was 39,485 hours ahead.
+        let wrong_now = now + Duration::from_secs(39_485 * 3600);
+        s.set(
+            "skewed",
+            wrong_now + Duration::from_secs(3600),
+            "daily quota",
+            wrong_now,
+        )
+        .unwrap();
+        assert_eq!(s.get("skewed", now).unwrap(), None);
+        assert!(s.active(now).unwrap().is_empty());
+        // A provider asking for more than a day gets a day.
+        s.set(
+            "long",
+            now + Duration::from_secs(72 * 3600),
+            "daily quota",
+            now,
+        )
+        .unwrap();
+        let (until, _) = s.get("long", now).unwrap().expect("cooling");
+        assert_eq!(until, now + MAX_COOLDOWN);
+        // The next write forgets the entry from the future.
+        let rows = s
+            .with(false, |c| {
+                c.query_row("SELECT count(*) FROM key_cooldowns", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .unwrap();
+        assert_eq!(rows, Some(1));
+    }
 
     #[test]
     fn cooldowns_survive_reopening_and_expire() {

@@ -44,12 +44,18 @@ fn log_file(prefix: &str) -> String {
 }
 
 /// Writes `bytes` to `path` via a temporary file and a rename, so readers never see half a file.
+/// When the write fails (a full disk), the temporary file goes too.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut tmp = path.as_os_str().to_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| StoreError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e))
+    let written = std::fs::write(&tmp, bytes)
+        .map_err(|e| StoreError::io(&tmp, e))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 impl RunLog {
@@ -120,4 +126,24 @@ pub fn new_run_id() -> String {
         crate::timefmt::compact(std::time::SystemTime::now()),
         std::process::id()
     )
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        // Writes to /dev/full fail with ENOSPC, as on a full disk.
+        std::os::unix::fs::symlink("/dev/full", dir.path().join("summary.json.tmp")).unwrap();
+        let e = write_atomic(&path, b"{}").unwrap_err();
+        assert!(e.to_string().contains("summary.json.tmp"), "{e}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        // The next write, with room, works.
+        write_atomic(&path, b"{}").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+    }
 }

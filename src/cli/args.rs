@@ -61,7 +61,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Print the stored review of one document.
     Show(ShowArgs),
-    /// Remove run logs and checkpoints older than N days.
+    /// Remove run logs and checkpoints older than 30 days (--older-than DAYS), or all (--all).
     Clean(CleanArgs),
     /// Trust this repository's .parwf.toml as it is now (prints the settings it trusts).
     Trust(TrustArgs),
@@ -242,9 +242,15 @@ pub struct ShowArgs {
 /// `parwf clean`.
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// Only remove what is older than this many days (default 0: all run logs, and checkpoints).
-    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    /// Remove run logs and checkpoints last written more than DAYS days ago.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub older_than: u64,
+    /// Remove every run log and checkpoint, however recent (resumable work is lost).
+    #[arg(long, conflicts_with = "older_than")]
+    pub all: bool,
+    /// List what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `parwf demo`.

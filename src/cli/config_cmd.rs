@@ -8,8 +8,8 @@ use crate::exit::Exit;
 pub fn show(inputs: ConfigInputs) -> Result<Exit, Error> {
     let loaded = config::load(&inputs)?;
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        super::out::eprintln(&format!("warning: {w}"));
     }
-    print!("{}", loaded.render());
+    super::out::print(&loaded.render())?;
     Ok(Exit::Ok)
 }

@@ -4,14 +4,20 @@
 use std::path::Path;
 
 use super::args::PrePushArgs;
+use super::out;
 use super::Env;
 use crate::config::{self, ConfigInputs};
-use crate::discover::push::{read_input, InputError};
+use crate::discover::push::{read_input, InputError, RefUpdate};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::progress::Mode;
 use crate::run::hook::{self, HookDecision, Refusal};
 use crate::workspace::Workspace;
+use crate::writeback::notes::NOTES_REF;
+use crate::writeback::share;
+
+/// What a push without the check takes.
+const SKIP: &str = "push without the check: PARWF_SKIP=1 git push …  (or git push --no-verify)";
 
 /// Runs the hook on git's pre-push lines (`input`: stdin, or lines a hook manager's variables
 /// describe); the exit status is what git sees (non-zero refuses the push).
@@ -27,7 +33,7 @@ pub fn pre_push(
         // Read git's input to the end even when skipping, so git never meets a closed pipe;
         // whatever it is, it is not kept.
         let _ = std::io::copy(&mut input, &mut std::io::sink());
-        eprintln!("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
+        out::eprintln("[PARWF] PARWF_SKIP=1: the pre-push review check is skipped");
         return Ok(Exit::Ok);
     }
     // Input that is not git's stops the reading at its first bad line: git does not mind a
@@ -43,14 +49,36 @@ pub fn pre_push(
     if !updates.iter().any(|u| u.is_branch() && !u.is_deletion()) {
         return Ok(Exit::Ok);
     }
+    // From here on the user is in the middle of a `git push`: whatever stops the check (a
+    // broken config, an unreadable repository) refuses it in the hook's words, with the way
+    // around it.
+    check(args, cwd, env, &updates, inputs, mode).or_else(|e| {
+        out::eprintln(&format!("parwf pre-push: push refused: {e}"));
+        if let Some(h) = e.hint() {
+            out::eprintln(&format!("  hint: {h}"));
+        }
+        out::eprintln(&format!("  {SKIP}"));
+        Ok(e.exit())
+    })
+}
+
+/// The gate's decision on `updates`, told on stderr.
+fn check(
+    args: &PrePushArgs,
+    cwd: &Path,
+    env: &Env,
+    updates: &[RefUpdate],
+    inputs: impl FnOnce(&Workspace) -> ConfigInputs,
+    mode: Mode,
+) -> Result<Exit, Error> {
     let ws = Workspace::discover(cwd)?;
     let config = config::load(&inputs(&ws))?.config;
-    let mut show = |s: &crate::report::summary::Summary| eprint!("{}", s.to_human());
+    let mut show = |s: &crate::report::summary::Summary| out::eprint(&s.to_human());
     let decision = hook::pre_push(
         &ws,
         cwd,
         &args.remote,
-        &updates,
+        updates,
         &config,
         env,
         mode,
@@ -59,23 +87,45 @@ pub fn pre_push(
     match decision {
         HookDecision::Pass => Ok(Exit::Ok),
         HookDecision::Approved(ids) => {
-            eprintln!(
+            out::eprintln(&format!(
                 "[PARWF] pre-push: {} changed document{} approved ({})",
                 ids.len(),
                 if ids.len() == 1 { "" } else { "s" },
                 ids.join(", ")
-            );
+            ));
+            share_notes(&ws, &args.remote, config.hook.push_notes);
             Ok(Exit::Ok)
         }
         HookDecision::Refused(r) => {
-            eprint!("{}", refusal(&r));
+            out::eprint(&refusal(&r));
             if let Some(limit) = r.unfinished {
-                eprintln!(
+                out::eprintln(&format!(
                     "  the reviews did not finish within hook.timeout_s ({}s); run the command above, or raise [hook] timeout_s",
                     limit.as_secs()
-                );
+                ));
             }
             Ok(Exit::GateFailed)
+        }
+    }
+}
+
+/// The verdicts that let this push through reach the remote with it (`[hook] push_notes`),
+/// or the user is told how to send them. A failure to push the notes never stops the push.
+fn share_notes(ws: &Workspace, remote: &str, push: bool) {
+    if !push {
+        out::eprintln(&format!(
+            "[PARWF] share the verdicts with the team: git push {remote} {NOTES_REF}  (or set [hook] push_notes = true)"
+        ));
+        return;
+    }
+    let Ok(dir) = ws.workdir() else { return };
+    match share::push_notes(dir, remote) {
+        Ok(()) => out::eprintln(&format!(
+            "[PARWF] pushed the verdict notes ({NOTES_REF}) to {remote}"
+        )),
+        Err(e) => {
+            out::eprintln(&format!("warning: {e}"));
+            out::eprintln(&format!("  hint: {}", e.hint(remote)));
         }
     }
 }
@@ -90,14 +140,19 @@ fn refusal(r: &Refusal) -> String {
     );
     let w = r.failing.iter().map(|c| c.item.id.len()).max().unwrap_or(2);
     for c in &r.failing {
-        let state = match c.verdict {
-            Some(v) => format!("{v} ({} blocking)", c.blocking),
-            None => "no review".to_string(),
+        let state = match (c.verdict, &c.problem) {
+            (_, Some(_)) => "cannot be reviewed".to_string(),
+            (Some(v), None) => format!("{v} ({} blocking)", c.blocking),
+            (None, None) => "no review".to_string(),
         };
         out.push_str(&format!(
             "  {:w$}  {state:20}  {}\n",
-            c.item.id, c.item.path
+            c.item.id,
+            c.item.path.escape_debug()
         ));
+        if let Some(problem) = &c.problem {
+            out.push_str(&format!("  {:w$}  {problem}\n", ""));
+        }
     }
     let mut commands: Vec<String> = Vec::new();
     for c in &r.failing {
@@ -121,10 +176,7 @@ fn refusal(r: &Refusal) -> String {
         out.push_str("  no provider is configured: a verdict note counts only for the configured [provider] kind and model\n");
     }
     if let Some(c) = r.failing.iter().find(|c| c.verdict.is_some()) {
-        out.push_str(&format!(
-            "  read a review: git notes --ref=parwf show {}\n",
-            c.item.blob
-        ));
+        out.push_str(&format!("  read a review: git parwf show {}\n", c.item.id));
         out.push_str("  fix what the reviews ask for and commit, then review again:\n");
     } else {
         out.push_str("  review them:\n");
@@ -132,6 +184,6 @@ fn refusal(r: &Refusal) -> String {
     for cmd in commands {
         out.push_str(&format!("    {cmd}\n"));
     }
-    out.push_str("  push without the check: PARWF_SKIP=1 git push …  (or git push --no-verify)\n");
+    out.push_str(&format!("  {SKIP}\n"));
     out
 }

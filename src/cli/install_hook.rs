@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use git2::Repository;
 
 use super::args::InstallHookArgs;
+use super::out::say;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::workspace::Workspace;
@@ -32,6 +33,14 @@ fn git(e: git2::Error) -> Error {
 /// Runs `install-hook`.
 pub fn install_hook(args: &InstallHookArgs, ws: &Workspace) -> Result<Exit, Error> {
     let repo = ws.repo();
+    // Pushes go out from a work tree; a bare repository receives them, and git runs no
+    // pre-push hook there. (One installed there before can still be removed.)
+    if let (false, Err(e)) = (args.uninstall, ws.workdir()) {
+        return Err(Error::usage(
+            format!("{e}: git runs pre-push hooks in the repository you push from"),
+            "install the hook in a clone with a work tree",
+        ));
+    }
     let dir = hooks_dir(repo)?;
     let target = dir.join("pre-push");
     let chained = dir.join(CHAINED);
@@ -42,12 +51,12 @@ pub fn install_hook(args: &InstallHookArgs, ws: &Workspace) -> Result<Exit, Erro
     match std::fs::read(&target) {
         Ok(existing) if is_ours(&existing) => {
             write_shim(&target)?;
-            println!("updated the parwf pre-push hook in {}", target.display());
+            say!("updated the parwf pre-push hook in {}", target.display());
         }
         Ok(_) if args.force => {
             std::fs::remove_file(&target).map_err(|e| io("remove", &target, e))?;
             write_shim(&target)?;
-            println!(
+            say!(
                 "replaced the pre-push hook in {} (--force: the old one is gone)",
                 target.display()
             );
@@ -65,7 +74,7 @@ pub fn install_hook(args: &InstallHookArgs, ws: &Workspace) -> Result<Exit, Erro
             }
             std::fs::rename(&target, &chained).map_err(|e| io("move", &target, e))?;
             write_shim(&target)?;
-            println!(
+            say!(
                 "installed the parwf pre-push hook in {}; the existing hook is kept as {} and runs first",
                 target.display(),
                 chained.display()
@@ -73,14 +82,14 @@ pub fn install_hook(args: &InstallHookArgs, ws: &Workspace) -> Result<Exit, Erro
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             write_shim(&target)?;
-            println!("installed the parwf pre-push hook in {}", target.display());
+            say!("installed the parwf pre-push hook in {}", target.display());
         }
         Err(e) => return Err(io("read", &target, e)),
     }
     if args.share_notes {
         share_notes(repo, &args.remote)?;
     }
-    println!(
+    say!(
         "the hook runs `git parwf hook pre-push` (git-parwf must be on PATH); skip it once with PARWF_SKIP=1 git push"
     );
     Ok(Exit::Ok)
@@ -103,14 +112,21 @@ fn is_ours(bytes: &[u8]) -> bool {
 
 fn write_shim(path: &Path) -> Result<(), Error> {
     let tmp = path.with_extension("parwf-tmp");
-    std::fs::write(&tmp, SHIM).map_err(|e| io("write", &tmp, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| io("make executable", &tmp, e))?;
+    let written = (|| {
+        std::fs::write(&tmp, SHIM).map_err(|e| io("write", &tmp, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| io("make executable", &tmp, e))?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| io("write", path, e))
+    })();
+    // A full disk must not leave a half-written shim beside the hooks.
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path).map_err(|e| io("write", path, e))
+    written
 }
 
 fn uninstall(target: &Path, chained: &Path) -> Result<Exit, Error> {
@@ -119,12 +135,12 @@ fn uninstall(target: &Path, chained: &Path) -> Result<Exit, Error> {
             std::fs::remove_file(target).map_err(|e| io("remove", target, e))?;
             if chained.exists() {
                 std::fs::rename(chained, target).map_err(|e| io("restore", chained, e))?;
-                println!(
+                say!(
                     "removed the parwf pre-push hook; restored the hook it chained to {}",
                     target.display()
                 );
             } else {
-                println!("removed the parwf pre-push hook from {}", target.display());
+                say!("removed the parwf pre-push hook from {}", target.display());
             }
             Ok(Exit::Ok)
         }
@@ -136,7 +152,7 @@ fn uninstall(target: &Path, chained: &Path) -> Result<Exit, Error> {
             "remove it by hand if you want it gone",
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!(
+            say!(
                 "no pre-push hook in {}: nothing to remove",
                 target.display()
             );
@@ -162,11 +178,11 @@ fn share_notes(repo: &Repository, remote: &str) -> Result<(), Error> {
         .iter()
         .any(|s| s == Some(spec.as_str()));
     if present {
-        println!("remote `{remote}` already fetches {NOTES_REF}");
+        say!("remote `{remote}` already fetches {NOTES_REF}");
     } else {
         repo.remote_add_fetch(remote, &spec).map_err(git)?;
-        println!("remote `{remote}` now fetches {NOTES_REF} (git fetch {remote})");
+        say!("remote `{remote}` now fetches {NOTES_REF} (git fetch {remote})");
     }
-    println!("publish your verdict notes with: git push {remote} {NOTES_REF}");
+    say!("publish your verdict notes with: git push {remote} {NOTES_REF}");
     Ok(())
 }

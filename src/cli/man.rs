@@ -51,7 +51,7 @@ pub fn man(args: &ManArgs) -> Result<Exit, Error> {
     for (name, _) in PAGES {
         let path = dir.join(format!("{name}.1"));
         std::fs::write(&path, page(name)).map_err(|e| Error::file("write", &path, e))?;
-        println!("{}", path.display());
+        super::out::println(&path.display().to_string())?;
     }
     if args.install {
         eprintln!(

@@ -9,8 +9,10 @@ mod hook_env;
 mod init;
 pub mod install_hook;
 mod man;
+mod out;
 pub mod run;
 mod state;
+mod suggest;
 mod trust_cmd;
 mod verdict_cmd;
 
@@ -51,8 +53,13 @@ pub fn main() -> i32 {
         .bin_name(if as_git { "git parwf" } else { "parwf" })
         .color(clap_color);
     let parsed = command
+        .clone()
         .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m));
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .and_then(|cli| match mistyped(&command, &cli) {
+            Some(e) => Err(e),
+            None => Ok(cli),
+        });
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
@@ -90,13 +97,26 @@ pub fn main() -> i32 {
         Ok(exit) => exit.code(),
         Err(e) => {
             let on = color::stderr();
-            eprintln!("{} {e}", color::paint(on, "1;31", "error:"));
+            out::eprintln(&format!("{} {e}", color::paint(on, "1;31", "error:")));
             if let Some(h) = e.hint() {
-                eprintln!("  {} {h}", color::paint(on, "36", "hint:"));
+                out::eprintln(&format!("  {} {h}", color::paint(on, "36", "hint:")));
             }
             e.exit().code()
         }
     }
+}
+
+/// `parwf stauts`: a first path that is a mistyped command, not a document.
+fn mistyped(command: &clap::Command, cli: &Cli) -> Option<clap::Error> {
+    let first = match &cli.command {
+        None => cli.run.paths.first()?,
+        Some(_) => return None,
+    };
+    let cwd = match &cli.dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().ok()?,
+    };
+    suggest::mistyped_command(command, first, &cwd)
 }
 
 /// The last `--color WHEN` / `--color=WHEN` before `--`; auto when absent or not a value
@@ -165,10 +185,12 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| Error::file("read", ".", e))?,
     };
+    // A dumb terminal cannot move the cursor: it gets plain lines, as a pipe does.
+    let dumb = env.raw("TERM") == Some("dumb");
     let mode = if cli.quiet {
         Mode::Quiet
     } else {
-        Mode::detect(std::io::stderr().is_terminal(), env.is_ci())
+        Mode::detect(std::io::stderr().is_terminal() && !dumb, env.is_ci())
     };
     let workspace = || Workspace::discover(&cwd);
     let inputs =
@@ -179,8 +201,14 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
                 Some(Command::Run(a)) => a,
                 _ => cli.run,
             };
-            let ws = workspace()?;
-            run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode)
+            let ran = workspace()
+                .map_err(Error::from)
+                .and_then(|ws| run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode));
+            // A job reading `--format json` gets a JSON document on stdout either way.
+            if let (Err(e), args::Format::Json) = (&ran, args.format) {
+                let _ = out::println(&run::json_error(e));
+            }
+            ran
         }
         Some(Command::Demo(args)) => demo::demo(&args, mode),
         Some(Command::Verdict(args)) => verdict_cmd::verdict(&args),
@@ -204,8 +232,14 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
         Some(Command::Trust(args)) => trust_cmd::trust(&args, &workspace()?, env),
         Some(Command::Man(args)) => man::man(&args),
-        Some(Command::Status(args)) => state::status(&args, &workspace()?),
-        Some(Command::Show(args)) => state::show(&args, &workspace()?, &cwd),
+        Some(Command::Status(args)) => {
+            let ws = workspace()?;
+            state::status(&args, &ws, inputs(Some(&ws)), &run::stdout_style())
+        }
+        Some(Command::Show(args)) => {
+            let ws = workspace()?;
+            state::show(&args, &ws, &cwd, inputs(Some(&ws)))
+        }
         Some(Command::Clean(args)) => state::clean(&args, &workspace()?),
     }
 }

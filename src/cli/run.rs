@@ -1,15 +1,19 @@
 //! `parwf [run]`: flags and environment lowered into run options, the run, its output printed.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::args::{Format, RunArgs};
+use super::out;
 use super::Env;
 use crate::config::ConfigInputs;
 use crate::discover::partition::Partition;
 use crate::discover::Selection;
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::report::color;
 use crate::report::progress::Mode;
+use crate::report::style::Style;
 use crate::report::summary::{RunFigures, Summary};
 use crate::report::{github, junit, listing, markdown, sarif};
 use crate::run::{self, Plan, RunOptions, RunOutcome};
@@ -47,6 +51,7 @@ pub fn options(args: &RunArgs, cwd: &Path, env: &Env) -> Result<RunOptions, Erro
     opts.provider = args.provider.map(Into::into);
     opts.partition = partition;
     opts.identity = identity(|k| env.var(k));
+    opts.color = color::stderr();
     opts.env = env.clone();
     opts.ci = args.ci || env.is_ci();
     Ok(opts)
@@ -89,42 +94,86 @@ pub fn run(
         args.format,
         plan.parallel(),
         step_summary.as_deref(),
-    );
+        &stdout_style(),
+    )?;
     Ok(outcome.exit())
 }
 
-/// Prints a run's outcome on stdout in `format`.
-pub fn print(outcome: &RunOutcome, format: Format, parallel: usize, step_summary: Option<&Path>) {
-    match outcome {
-        RunOutcome::Listing(items) => match format {
-            Format::Json => print!("{}", listing::json(items)),
-            _ => print!("{}", listing::human(items)),
+/// The `--format json` document of a run that could not run: `{"schema_version": 1,
+/// "error": {"message", "hint", "exit_code"}}`.
+pub fn json_error(e: &Error) -> String {
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "error": {
+            "message": e.to_string(),
+            "hint": e.hint(),
+            "exit_code": e.exit().code(),
         },
-        RunOutcome::Nothing => {
-            let empty = Summary::new(String::new(), parallel, Vec::new(), RunFigures::default());
-            print_summary(&empty, format, step_summary);
-        }
-        RunOutcome::Reviewed(summary) => print_summary(summary, format, step_summary),
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// How stdout is dressed: colour and the terminal's width when it is a terminal.
+pub fn stdout_style() -> Style {
+    let terminal = std::io::stdout().is_terminal();
+    Style {
+        color: color::stdout(),
+        width: terminal
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, cols)| usize::from(cols))
+            .filter(|&cols| cols > 0),
     }
 }
 
-fn print_summary(summary: &Summary, format: Format, step_summary: Option<&Path>) {
+/// Prints a run's outcome on stdout in `format`.
+pub fn print(
+    outcome: &RunOutcome,
+    format: Format,
+    parallel: usize,
+    step_summary: Option<&Path>,
+    style: &Style,
+) -> Result<(), Error> {
+    match outcome {
+        RunOutcome::Listing(items, nothing) => match (format, nothing) {
+            (Format::Json, _) => out::print(&listing::json(items)),
+            (_, Some(nothing)) => out::print(&nothing.human()),
+            _ => out::print(&listing::human(items, style.width)),
+        },
+        RunOutcome::Nothing(nothing) => {
+            let empty = Summary::new(String::new(), parallel, Vec::new(), RunFigures::default());
+            match format {
+                Format::Human => out::print(&nothing.human()),
+                _ => print_summary(&empty, format, step_summary, style),
+            }
+        }
+        RunOutcome::Reviewed(summary) => print_summary(summary, format, step_summary, style),
+    }
+}
+
+fn print_summary(
+    summary: &Summary,
+    format: Format,
+    step_summary: Option<&Path>,
+    style: &Style,
+) -> Result<(), Error> {
     match format {
-        Format::Human => print!("{}", summary.to_human()),
-        Format::Json => println!("{}", summary.to_json()),
-        Format::Markdown => print!("{}", markdown::body(summary)),
-        Format::Junit => print!("{}", junit::report(summary)),
-        Format::Sarif => print!("{}", sarif::report(summary)),
+        Format::Human => out::print(&summary.to_human_styled(style)),
+        Format::Json => out::println(&summary.to_json()),
+        Format::Markdown => out::print(&markdown::body(summary)),
+        Format::Junit => out::print(&junit::report(summary)),
+        Format::Sarif => out::print(&sarif::report(summary)),
         Format::Github => {
-            print!("{}", github::annotations(summary));
+            out::print(&github::annotations(summary))?;
             if let Some(path) = step_summary {
                 if let Err(e) = github::append_step_summary(path, summary) {
-                    eprintln!(
+                    out::eprintln(&format!(
                         "warning: cannot append the job summary to {}: {e}",
                         path.display()
-                    );
+                    ));
                 }
             }
+            Ok(())
         }
     }
 }

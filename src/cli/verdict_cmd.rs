@@ -24,9 +24,6 @@ pub fn verdict(args: &VerdictArgs) -> Result<Exit, Error> {
     let text = String::from_utf8_lossy(&bytes);
     let review = verdict::parse(&text);
     // A Review is strings, numbers and enums: it always serializes.
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&review).unwrap_or_default()
-    );
+    super::out::println(&serde_json::to_string_pretty(&review).unwrap_or_default())?;
     Ok(Exit::Ok)
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::Verdict;
+use crate::model::{Verdict, WorkflowKind};
 
 /// `[provider] kind` (and `[drafter] kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +103,7 @@ pub(super) fn words(schema_key: &str) -> Option<Vec<&'static str>> {
             .collect(),
         "write" => vec!["notes", "commit", "none"],
         "hook.mode" => vec!["check", "review", "off"],
+        "workflows.lld.workflow" => WorkflowKind::ALL.map(WorkflowKind::name).to_vec(),
         "fail_on" => Verdict::ALL.map(Verdict::as_str).to_vec(),
         _ => return None,
     })

@@ -12,10 +12,12 @@ use super::Source;
 pub enum ConfigError {
     #[error("cannot read {path}: {1}", path = .0.display())]
     Read(PathBuf, String),
-    #[error("{path}:{line}: {msg}", path = .path.display())]
+    /// Not TOML: where (1-based line and column) and what, on one line.
+    #[error("{path}:{line}:{column}: not valid TOML: {msg}", path = .path.display())]
     Parse {
         path: PathBuf,
         line: usize,
+        column: usize,
         msg: String,
     },
     #[error("`{key}` ({origin}) must be {want}")]
@@ -43,14 +45,28 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(super) fn parse(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+        let start = e.span().map_or(0, |s| s.start.min(text.len()));
+        // The span's start is a byte offset; step back to a character boundary.
+        let start = (0..=start)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
             .unwrap_or(0);
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        // toml's message can span lines ("invalid table header\nexpected `.`, `]`").
+        let msg = e
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         ConfigError::Parse {
             path: path.to_path_buf(),
             line,
-            msg: e.message().to_string(),
+            column,
+            msg,
         }
     }
 
@@ -71,6 +87,14 @@ impl ConfigError {
                 "set the keys and their endpoint (base_url, or kind for its own host; command) in the same place: both in your user config or environment, or both in the trusted .parwf.toml".into(),
             ),
             ConfigError::Internal(_) => None,
+            // `parwf config show` would fail on the same file: point at the file itself.
+            ConfigError::Parse { .. } => Some(
+                "fix the file at that line and column: `key = value`, strings in \"quotes\", [table] headers closed; each key once".into(),
+            ),
+            ConfigError::Read(..) => Some("check that the file exists and is readable".into()),
+            ConfigError::Invalid { key, .. } if key == "parallel" => Some(
+                "set parallel to at most max_parallel (or raise max_parallel), or pass -j N".into(),
+            ),
             _ => Some("`parwf config show` lists every key in effect; `parwf init` writes a commented .parwf.toml (in a repo without one)".into()),
         }
     }
@@ -106,12 +130,19 @@ pub(super) fn leaves(t: &Table) -> BTreeMap<String, Value> {
     out
 }
 
-/// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type.
+/// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type, and every
+/// document kind `workflows.<name>.X` the built-in `workflows.lld.X`'s.
 pub(super) fn schema_key(key: &str) -> String {
-    match key.strip_prefix("drafter.") {
-        Some(rest) => format!("provider.{rest}"),
-        None => key.to_string(),
+    if let Some(rest) = key.strip_prefix("drafter.") {
+        return format!("provider.{rest}");
     }
+    if let Some((_, field)) = key
+        .strip_prefix("workflows.")
+        .and_then(|rest| rest.split_once('.'))
+    {
+        return format!("workflows.lld.{field}");
+    }
+    key.to_string()
 }
 
 fn type_name(v: &Value) -> &'static str {

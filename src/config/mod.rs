@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults < user file < repo `.parwf.toml` < `PARWF_*` env < flags.
 
 mod choices;
+mod kinds;
 mod layer;
 pub mod policy;
 pub mod starter;
@@ -15,10 +16,11 @@ use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
 pub use choices::{HookMode, ProviderKind, WriteMode};
+pub use kinds::{parse_glob, WorkflowConfig};
 pub use layer::ConfigError;
 pub use policy::Provenance;
 
-use crate::model::{Gate, Verdict, WorkflowKind};
+use crate::model::{DocKind, Gate, Verdict};
 
 /// The built-in defaults, also the schema: a key not in here is unknown.
 pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
@@ -66,6 +68,9 @@ pub struct Config {
     /// Repo-relative directory for review files committed by `--write commit`; "" = none.
     pub lineage_dir: String,
     pub workflows: BTreeMap<String, WorkflowConfig>,
+    /// The document kinds `workflows` describes, validated when the config loaded.
+    #[serde(skip)]
+    pub kinds: Vec<DocKind>,
     pub provider: ProviderConfig,
     /// Only the keys set; the rest fall back to `[provider]` (see [`Config::drafter_provider`]).
     pub drafter: Table,
@@ -75,12 +80,6 @@ pub struct Config {
     /// Where every value came from and what is not trusted (set by [`load`]).
     #[serde(skip)]
     pub provenance: Provenance,
-}
-
-/// `[workflows.<name>]`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WorkflowConfig {
-    pub paths: Vec<String>,
 }
 
 /// `[provider]` (and `[drafter]` merged over it).
@@ -122,6 +121,8 @@ pub struct SimConfig {
 pub struct HookConfig {
     pub mode: HookMode,
     pub timeout_s: u64,
+    /// Push `refs/notes/parwf` to the remote when a push passes the gate.
+    pub push_notes: bool,
 }
 
 /// `[trust]`.
@@ -332,6 +333,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         untrusted,
     };
     validate::validate(&config, repo_file.and_then(|f| f.parent()))?;
+    let source = |k: &str| sources.get(k).cloned().unwrap_or(Source::Default);
+    config.kinds = kinds::kinds(&config.workflows, &source)?;
     Ok(Loaded {
         config,
         sources,
@@ -364,12 +367,9 @@ impl Config {
             })
     }
 
-    /// The glob lists per workflow, in display order.
-    pub fn globs(&self) -> Vec<(WorkflowKind, Vec<String>)> {
-        WorkflowKind::ALL
-            .into_iter()
-            .filter_map(|k| self.workflows.get(k.name()).map(|w| (k, w.paths.clone())))
-            .collect()
+    /// The document kinds (`[workflows.<name>]`), in name order.
+    pub fn kinds(&self) -> &[DocKind] {
+        &self.kinds
     }
 }
 

@@ -32,8 +32,11 @@ pub const HARMLESS: &[&str] = &[
     "write",
     "max_document_bytes",
     "lineage_dir",
+    // Every `[workflows.<kind>]` is governed by `workflows.lld`'s keys.
     "workflows.lld.paths",
-    "workflows.issue.paths",
+    "workflows.lld.exclude",
+    "workflows.lld.id_prefix",
+    "workflows.lld.workflow",
     "provider.model",
     "provider.temperature",
     "provider.max_tokens",
@@ -50,6 +53,8 @@ pub const HARMLESS: &[&str] = &[
     "sim.window_s",
     "hook.mode",
     "hook.timeout_s",
+    // Pushes this repository's verdict notes to the remote a push already goes to.
+    "hook.push_notes",
 ];
 
 /// Whether `key` (`drafter.command` counts as `provider.command`) needs a trusted layer.

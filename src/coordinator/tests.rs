@@ -47,6 +47,8 @@ fn req() -> Request {
         prompt: doc.into(),
         document: doc.into(),
         findings: Vec::new(),
+        doc_id: "LLD-1".into(),
+        doc_path: "docs/lld/LLD-1.md".into(),
     }
 }
 

@@ -9,9 +9,9 @@ use git2::{
 };
 
 use super::ids::name_key;
-use super::paths::Matcher;
+use super::paths::{Kind, Matcher};
 use super::{one_line, DiscoverError, Selected};
-use crate::model::{ContentSource, WorkflowKind};
+use crate::model::ContentSource;
 
 pub(super) fn git(e: git2::Error) -> DiscoverError {
     DiscoverError::Git(e.message().to_string())
@@ -98,7 +98,8 @@ pub(super) fn merge_base(
     })
 }
 
-/// Documents added or modified in `merge-base(since, HEAD)..HEAD`: one tree-to-tree diff.
+/// Documents added or modified in `merge-base(since, HEAD)..HEAD` (one tree-to-tree diff),
+/// and that merge-base.
 pub(super) fn changed_since(
     repo: &Repository,
     label: &str,
@@ -107,10 +108,11 @@ pub(super) fn changed_since(
     head_tree: &Tree<'_>,
     matcher: &Matcher,
     warnings: &mut Vec<String>,
-) -> Result<BTreeMap<String, Selected>, DiscoverError> {
+) -> Result<(Oid, BTreeMap<String, Selected>), DiscoverError> {
     let base = merge_base(repo, label, since, head)?;
     let base_tree = repo.find_commit(base).and_then(|c| c.tree()).map_err(git)?;
-    changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)
+    let selected = changed_between(repo, Some(&base_tree), head_tree, matcher, warnings)?;
+    Ok((base, selected))
 }
 
 /// Documents added or modified from `base_tree` (`None`: the empty tree) to `head_tree`.
@@ -227,7 +229,7 @@ fn document_path(
     bytes: Option<&[u8]>,
     matcher: &Matcher,
     warnings: &mut Vec<String>,
-) -> Option<(String, WorkflowKind)> {
+) -> Option<(String, Kind)> {
     match std::str::from_utf8(bytes?) {
         Ok(path) => matcher.kind(path).map(|kind| (path.to_string(), kind)),
         Err(_) => {
@@ -265,7 +267,7 @@ pub(super) fn tree_documents(
     matcher: &Matcher,
     keys: Option<&HashSet<String>>,
     warnings: &mut Vec<String>,
-) -> Result<BTreeMap<String, (WorkflowKind, Oid)>, DiscoverError> {
+) -> Result<BTreeMap<String, (Kind, Oid)>, DiscoverError> {
     let mut found = BTreeMap::new();
     // (tree, its path with a trailing `/`, whether that path is valid UTF-8)
     let mut stack: Vec<(Tree<'_>, String, bool)> = Vec::new();
@@ -342,12 +344,19 @@ pub(super) fn overlay_worktree(
     if roots.is_empty() {
         return Ok(());
     }
+    // New documents nobody has `git add`ed yet are work too; only the subtrees documents
+    // live in are walked, so an untracked build directory costs nothing.
+    let mut opts = diff_options(&roots);
+    opts.include_untracked(true).recurse_untracked_dirs(true);
     let mut diff = repo
-        .diff_tree_to_workdir_with_index(head_tree, Some(&mut diff_options(&roots)))
+        .diff_tree_to_workdir_with_index(head_tree, Some(&mut opts))
         .map_err(git)?;
     find_renames(&mut diff, matcher)?;
     for delta in diff.deltas() {
-        let status = delta.status();
+        let status = match delta.status() {
+            Delta::Untracked => Delta::Added,
+            other => other,
+        };
         if matches!(status, Delta::Deleted | Delta::Renamed) {
             if let Some(Ok(old)) = delta.old_file().path_bytes().map(std::str::from_utf8) {
                 selected.remove(old);

@@ -4,64 +4,68 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use git2::{ObjectType, Oid};
-use globset::GlobBuilder;
-use regex_automata::meta::{self, Regex};
-use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind, PatternSet};
+use globset::{GlobSet, GlobSetBuilder};
 
 use super::{one_line, DiscoverError, Selected};
-use crate::model::{ContentSource, WorkflowKind};
+use crate::config::parse_glob;
+use crate::model::{ContentSource, DocKind, WorkflowKind};
 
-/// Which workflow a repo-relative path belongs to, by the configured globs.
+/// A document kind, as an index into [`Matcher::kinds`].
+pub(super) type Kind = usize;
+
+/// Which document kind a repo-relative path is, by the configured globs.
 pub(super) struct Matcher {
-    /// One pattern per glob, as globset translates it, compiled here instead of through a
-    /// `GlobSet`: with regex-automata's `dfa-build` feature on (tracing-subscriber's env
-    /// filter turns it on), a `GlobSet` builds a full DFA per glob up front, 3 M instructions
-    /// for the three built-in globs, more than the matching of 5,000 paths; every run and
-    /// every push checked by the hook paid it.
-    regex: Regex,
-    /// The workflow of each glob, in config order (the regex's pattern IDs).
-    kinds: Vec<WorkflowKind>,
+    set: GlobSet,
+    /// Per glob in `set`: its kind and how specific it is (the length of its fixed start).
+    globs: Vec<(Kind, usize)>,
+    /// Per kind: the files under its globs that are not of that kind.
+    excludes: Vec<Option<GlobSet>>,
+    /// The configured kinds, then a built-in kind for each workflow no kind reviews with
+    /// (for explicit paths given with `--workflow`).
+    pub(super) kinds: Vec<DocKind>,
     /// Literal directory prefixes of the globs: only these subtrees can hold documents.
     pub(super) roots: Vec<String>,
 }
 
 impl Matcher {
-    pub(super) fn new(globs: &[(WorkflowKind, Vec<String>)]) -> Result<Self, DiscoverError> {
-        let mut regexes: Vec<String> = Vec::new();
-        let mut kinds = Vec::new();
-        let mut roots: Vec<String> = Vec::new();
-        for (kind, patterns) in globs {
-            for pattern in patterns {
-                let glob = GlobBuilder::new(pattern)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| DiscoverError::BadGlob {
-                        kind: kind.name(),
-                        glob: pattern.clone(),
-                        message: e.kind().to_string(),
-                    })?;
-                regexes.push(glob.regex().to_string());
-                kinds.push(*kind);
-                roots.push(literal_dir_prefix(pattern));
+    pub(super) fn new(configured: &[DocKind]) -> Result<Self, DiscoverError> {
+        let mut kinds = configured.to_vec();
+        for w in WorkflowKind::ALL {
+            if !kinds.iter().any(|k| k.workflow == w) {
+                kinds.push(DocKind::builtin(w, Vec::new()));
             }
         }
-        // The options globset uses for its own regexes, less the up-front DFAs.
-        let regex = Regex::builder()
-            .syntax(syntax::Config::new().utf8(false).dot_matches_new_line(true))
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::All)
-                    .utf8_empty(false)
-                    .dfa(false)
-                    .onepass(false),
-            )
-            .build_many(&regexes)
-            .map_err(|e| DiscoverError::BadGlob {
-                kind: "document",
-                glob: String::new(),
-                message: e.to_string(),
-            })?;
+        let bad = |kind: &DocKind, glob: &str, message: String| DiscoverError::BadGlob {
+            kind: kind.name.clone(),
+            glob: glob.to_string(),
+            message,
+        };
+        let mut builder = GlobSetBuilder::new();
+        let mut globs = Vec::new();
+        let mut excludes = Vec::new();
+        let mut roots: Vec<String> = Vec::new();
+        for (n, kind) in kinds.iter().enumerate() {
+            for pattern in &kind.paths {
+                let glob = parse_glob(pattern).map_err(|e| bad(kind, pattern, e))?;
+                builder.add(glob);
+                globs.push((n, fixed_start(pattern)));
+                roots.push(literal_dir_prefix(pattern));
+            }
+            let mut exclude = GlobSetBuilder::new();
+            for pattern in &kind.exclude {
+                exclude.add(parse_glob(pattern).map_err(|e| bad(kind, pattern, e))?);
+            }
+            excludes.push(if kind.exclude.is_empty() {
+                None
+            } else {
+                Some(exclude.build().map_err(|e| bad(kind, "", e.to_string()))?)
+            });
+        }
+        let set = builder.build().map_err(|e| DiscoverError::BadGlob {
+            kind: "document".into(),
+            glob: String::new(),
+            message: e.to_string(),
+        })?;
         // Walking `docs` covers `docs/lld`: keep only roots not inside another root.
         roots.sort();
         roots.dedup();
@@ -75,20 +79,54 @@ impl Matcher {
             }
         }
         Ok(Matcher {
-            regex,
+            set,
+            globs,
+            excludes,
             kinds,
             roots: minimal,
         })
     }
 
-    /// The workflow of the first glob (in config order) that matches `path`.
-    pub(super) fn kind(&self, path: &str) -> Option<WorkflowKind> {
-        let mut matched = PatternSet::new(self.regex.pattern_len());
-        self.regex
-            .which_overlapping_matches(&Input::new(path), &mut matched);
-        // Pattern IDs ascend, so the first is the first glob in config order.
-        matched.iter().next().map(|p| self.kinds[p.as_usize()])
+    /// The kind of `path`: of the globs that match it (and whose kind does not exclude it),
+    /// the most specific one (`docs/lld/drafts/**` before `docs/lld/**`); on a tie, the kind
+    /// whose name comes first.
+    pub(super) fn kind(&self, path: &str) -> Option<Kind> {
+        let mut best: Option<(usize, Kind)> = None;
+        for i in self.set.matches(path) {
+            let (kind, specific) = self.globs[i];
+            if self.excludes[kind]
+                .as_ref()
+                .is_some_and(|x| x.is_match(path))
+            {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((s, k)) => specific > s || (specific == s && kind < k),
+            };
+            if better {
+                best = Some((specific, kind));
+            }
+        }
+        best.map(|(_, kind)| kind)
     }
+
+    /// The kind for a document `--workflow` names the review of: the kind of that name, else
+    /// the first kind with that workflow.
+    pub(super) fn kind_for(&self, workflow: WorkflowKind) -> Kind {
+        let named = self.kinds.iter().position(|k| k.name == workflow.name());
+        named
+            .or_else(|| self.kinds.iter().position(|k| k.workflow == workflow))
+            .unwrap_or(0)
+    }
+}
+
+/// How much of a glob is fixed text: `docs/lld/drafts/**` (16) is more specific than
+/// `docs/lld/**/*.md` (9).
+fn fixed_start(pattern: &str) -> usize {
+    pattern
+        .find(['*', '?', '[', ']', '{', '}', '\\'])
+        .unwrap_or(pattern.len())
 }
 
 /// `docs/lld/**/*.md` → `docs/lld`: the directories before the first one with a glob
@@ -159,18 +197,20 @@ pub(super) fn explicit_paths(
         let by_glob = matcher.kind(&path);
         // The user named this file: `--workflow` says how to review it, it never drops it.
         let kind = match (only, by_glob) {
-            (Some(only), Some(glob)) if only != glob => {
+            (Some(only), Some(glob)) if only != matcher.kinds[glob].workflow => {
                 warnings.push(format!(
                     "`{}` matches the {} globs; reviewing it as {} because of --workflow",
                     one_line(&path),
-                    glob.name(),
+                    matcher.kinds[glob].name,
                     only.name()
                 ));
-                only
+                matcher.kind_for(only)
             }
             (_, Some(glob)) => glob,
-            (Some(only), None) => only,
-            (None, None) if path.to_ascii_lowercase().contains("lld") => WorkflowKind::Lld,
+            (Some(only), None) => matcher.kind_for(only),
+            (None, None) if path.to_ascii_lowercase().contains("lld") => {
+                matcher.kind_for(WorkflowKind::Lld)
+            }
             (None, None) => return Err(DiscoverError::UnknownWorkflow(one_line(&path))),
         };
         let blob = Oid::hash_file(ObjectType::Blob, &full).map_err(|e| {
@@ -184,125 +224,4 @@ pub(super) fn explicit_paths(
         selected.insert(path, Selected { kind, blob, source });
     }
     Ok(selected)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// What a `GlobSet` with the same globs says: the workflow of the first matching glob.
-    fn reference(globs: &[(WorkflowKind, Vec<String>)], path: &str) -> Option<WorkflowKind> {
-        let mut builder = globset::GlobSetBuilder::new();
-        let mut kinds = Vec::new();
-        for (kind, patterns) in globs {
-            for p in patterns {
-                let glob = GlobBuilder::new(p).literal_separator(true).build().ok()?;
-                builder.add(glob);
-                kinds.push(*kind);
-            }
-        }
-        let set = builder.build().ok()?;
-        set.matches(path).into_iter().min().map(|i| kinds[i])
-    }
-
-    fn kinds_of(
-        globs: &[(WorkflowKind, Vec<String>)],
-        paths: &[&str],
-    ) -> Vec<Option<WorkflowKind>> {
-        let m = Matcher::new(globs).expect("valid globs");
-        paths.iter().map(|p| m.kind(p)).collect()
-    }
-
-    #[test]
-    fn the_built_in_globs_and_config_order() {
-        use WorkflowKind::{Issue, Lld};
-        let globs = vec![
-            (Lld, vec!["docs/lld/**/*.md".to_string()]),
-            (
-                Issue,
-                vec!["docs/**/*.md".to_string(), "ideas/active/*.md".to_string()],
-            ),
-        ];
-        let paths = [
-            "docs/lld/LLD-1.md",
-            "docs/lld/a/b/LLD-2.md",
-            "docs/issues/ISSUE-1.md",
-            "ideas/active/x.md",
-            "ideas/active/sub/x.md",
-            "docs/lld/notes.txt",
-            "README.md",
-        ];
-        assert_eq!(
-            kinds_of(&globs, &paths),
-            [
-                Some(Lld),
-                Some(Lld),
-                Some(Issue),
-                Some(Issue),
-                None,
-                None,
-                None
-            ]
-        );
-        assert_eq!(kinds_of(&[], &paths), [None; 7]);
-    }
-
-    fn segment() -> impl Strategy<Value = String> {
-        prop_oneof![
-            Just("a"),
-            Just("b"),
-            Just("docs"),
-            Just("*"),
-            Just("**"),
-            Just("?"),
-            Just("*.md"),
-            Just("a*"),
-            Just("[ab]"),
-            Just("{a,b}.md"),
-            Just("LLD-?.md"),
-        ]
-        .prop_map(str::to_string)
-    }
-
-    fn name() -> impl Strategy<Value = String> {
-        prop_oneof![
-            Just("a"),
-            Just("b"),
-            Just("ab"),
-            Just("docs"),
-            Just("a.md"),
-            Just("b.md"),
-            Just(".md"),
-            Just("LLD-1.md"),
-            Just("x y.md"),
-            Just("é.md"),
-        ]
-        .prop_map(str::to_string)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
-
-        /// Whatever the globs and paths, the workflow is the one a `GlobSet` gives.
-        #[test]
-        fn matches_exactly_what_a_globset_matches(
-            globs in prop::collection::vec(
-                (any::<bool>(), prop::collection::vec(segment(), 1..4)), 0..4),
-            paths in prop::collection::vec(prop::collection::vec(name(), 1..4), 1..8),
-        ) {
-            let globs: Vec<(WorkflowKind, Vec<String>)> = globs
-                .into_iter()
-                .map(|(lld, parts)| {
-                    let kind = if lld { WorkflowKind::Lld } else { WorkflowKind::Issue };
-                    (kind, vec![parts.join("/")])
-                })
-                .collect();
-            let m = Matcher::new(&globs).expect("valid globs");
-            for parts in &paths {
-                let path = parts.join("/");
-                prop_assert_eq!(m.kind(&path), reference(&globs, &path), "{} {:?}", path, globs);
-            }
-        }
-    }
 }

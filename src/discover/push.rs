@@ -194,6 +194,23 @@ fn tracking_name(repo: &Repository, remote: &str, u: &RefUpdate, old: Oid) -> Op
     }
 }
 
+/// The default branch of the remote a branch without an upstream would most likely go to:
+/// `remote.pushDefault`, else `origin`, else the first remote that has one.
+pub(super) fn likely_default_branch(repo: &Repository) -> Option<(String, Oid)> {
+    let mut remotes: Vec<String> = Vec::new();
+    if let Ok(name) = repo
+        .config()
+        .and_then(|c| c.get_string("remote.pushDefault"))
+    {
+        remotes.push(name);
+    }
+    remotes.push("origin".into());
+    if let Ok(all) = repo.remotes() {
+        remotes.extend(all.iter().flatten().map(String::from));
+    }
+    remotes.iter().find_map(|r| default_branch(repo, r))
+}
+
 /// `refs/remotes/<remote>/HEAD`, else `<remote>/main`, else `<remote>/master`.
 fn default_branch(repo: &Repository, remote: &str) -> Option<(String, Oid)> {
     for name in ["HEAD", "main", "master"] {

@@ -50,6 +50,8 @@ impl CommandProvider {
             .current_dir(&self.workdir)
             .env("PARWF_TASK", req.task.name())
             .env("PARWF_MODEL", &self.model)
+            .env("PARWF_DOC_ID", &req.doc_id)
+            .env("PARWF_DOC_PATH", &req.doc_path)
             .env("PARWF_KEY_LABEL", key.label())
             .env_remove("PARWF_API_KEY")
             .stdin(Stdio::piped())
@@ -187,6 +189,8 @@ mod tests {
             prompt: "the prompt\n".into(),
             document: String::new(),
             findings: Vec::new(),
+            doc_id: "LLD-1".into(),
+            doc_path: "docs/lld/LLD-1.md".into(),
         }
     }
 
@@ -194,15 +198,21 @@ mod tests {
     async fn prompt_in_review_out_key_in_env() {
         let key = Secret::new("key-1", "k-123");
         let p = provider(
-            r#"read line; echo "$line|$PARWF_TASK|$PARWF_MODEL|$PARWF_API_KEY""#,
+            r#"read line; echo "$line|$PARWF_TASK|$PARWF_MODEL|$PARWF_DOC_ID|$PARWF_DOC_PATH|$PARWF_API_KEY""#,
             5000,
         );
         let r = p.complete(&req(), &key).await.unwrap();
-        assert_eq!(r.text, "the prompt|review-lld|m1|k-123\n");
+        assert_eq!(
+            r.text,
+            "the prompt|review-lld|m1|LLD-1|docs/lld/LLD-1.md|k-123\n"
+        );
         // The keyless pseudo-key sets no PARWF_API_KEY.
         let none = Secret::new("command", "");
         let r = p.complete(&req(), &none).await.unwrap();
-        assert_eq!(r.text, "the prompt|review-lld|m1|\n");
+        assert_eq!(
+            r.text,
+            "the prompt|review-lld|m1|LLD-1|docs/lld/LLD-1.md|\n"
+        );
     }
 
     #[tokio::test]

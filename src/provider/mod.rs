@@ -53,6 +53,9 @@ pub struct Request {
     pub document: String,
     /// What the drafter must address (drafts only): the review's findings, or the review.
     pub findings: Vec<String>,
+    /// The document's ID and repo-relative path (a `command` provider is told them).
+    pub doc_id: String,
+    pub doc_path: String,
 }
 
 /// A successful answer.

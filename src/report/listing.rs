@@ -9,6 +9,7 @@ pub fn json(items: &[(Item, PlannedState)]) -> String {
     #[derive(serde::Serialize)]
     struct Planned<'a> {
         id: &'a str,
+        kind: &'a str,
         workflow: &'a str,
         path: &'a str,
         blob: &'a str,
@@ -27,6 +28,7 @@ pub fn json(items: &[(Item, PlannedState)]) -> String {
             .iter()
             .map(|(i, state)| Planned {
                 id: &i.id,
+                kind: &i.kind,
                 workflow: i.workflow.name(),
                 path: &i.path,
                 blob: &i.blob,
@@ -40,14 +42,14 @@ pub fn json(items: &[(Item, PlannedState)]) -> String {
     )
 }
 
-/// The listing as a table and a count.
-pub fn human(items: &[(Item, PlannedState)]) -> String {
+/// The listing as a table and a count, fitted to a terminal `width` columns wide if any.
+pub fn human(items: &[(Item, PlannedState)], width: Option<usize>) -> String {
     if items.is_empty() {
         return format!("{NOTHING_TO_REVIEW}\n");
     }
     let cols = [
-        Col::left("ID", 2),
-        Col::left("WORKFLOW", 8),
+        Col::left("ID", 2).max(super::summary::ID_COLUMN_MAX),
+        Col::left("KIND", 5),
         Col::left("STATE", 9),
         Col::left("PATH", 0),
     ];
@@ -56,13 +58,13 @@ pub fn human(items: &[(Item, PlannedState)]) -> String {
         .map(|(i, state)| {
             Row::new(vec![
                 i.id.clone(),
-                i.workflow.to_string(),
+                i.kind.clone(),
                 state.name().to_string(),
                 i.path.clone(),
             ])
         })
         .collect();
-    let mut out = table::render(&cols, &rows);
+    let mut out = table::render_within(&cols, &rows, width);
     let cached = items
         .iter()
         .filter(|(_, s)| *s == PlannedState::Cached)

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::style::{Style, ERROR_COLOR};
 use super::table::{self, Col, Row};
 use crate::coordinator::KeyStats;
 use crate::exit::Exit;
@@ -40,13 +41,16 @@ pub struct Summary {
     pub rate_limit_wait_ms: u64,
     pub keys: Vec<KeyStats>,
     pub exit_code: Exit,
-    /// Why the run stopped before every item finished, if it did.
-    #[serde(skip)]
+    /// Why the run stopped before every item finished, if it did (`"stopped by SIGTERM"`).
+    #[serde(rename = "stopped", serialize_with = "as_text")]
     pub stop: Option<crate::exit::StopReason>,
     /// The last review text per item ID, for the PR formats (not part of the JSON).
     #[serde(skip)]
     pub reviews: BTreeMap<String, String>,
 }
+
+/// IDs longer than this get a line of their own in the table, so the rows fit 80 columns.
+pub const ID_COLUMN_MAX: usize = 16;
 
 /// What every output says when no document was selected.
 pub const NOTHING_TO_REVIEW: &str =
@@ -126,8 +130,13 @@ impl Summary {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// The human table and totals.
+    /// The human table and totals, for a file or a pipe.
     pub fn to_human(&self) -> String {
+        self.to_human_styled(&Style::plain())
+    }
+
+    /// The human table and totals, coloured and fitted to a terminal as `style` says.
+    pub fn to_human_styled(&self, style: &Style) -> String {
         let mut out = String::new();
         if self.items.is_empty() {
             out.push_str(NOTHING_TO_REVIEW);
@@ -135,8 +144,7 @@ impl Summary {
             return out;
         }
         let cols = [
-            Col::left("ID", 2),
-            Col::left("WORKFLOW", 8),
+            Col::left("ID", 2).max(ID_COLUMN_MAX),
             Col::left("VERDICT", 8),
             Col::right("BLOCKING", 8),
             Col::right("TIME", 7),
@@ -147,8 +155,8 @@ impl Summary {
             .iter()
             .map(|i| {
                 let verdict = match (i.verdict, i.state) {
-                    (Some(v), _) => v.to_string(),
-                    (None, ItemState::Failed) => "ERROR".into(),
+                    (Some(v), _) => style.verdict(v),
+                    (None, ItemState::Failed) => style.paint(ERROR_COLOR, "ERROR"),
                     (None, ItemState::Interrupted) => "STOPPED".into(),
                     (None, ItemState::NotStarted) => "-".into(),
                     (None, ItemState::Done | ItemState::Cached) => "?".into(),
@@ -160,7 +168,6 @@ impl Summary {
                 };
                 let mut row = Row::new(vec![
                     i.id.clone(),
-                    i.workflow.to_string(),
                     verdict,
                     i.blocking.to_string(),
                     time,
@@ -170,14 +177,7 @@ impl Summary {
                 row
             })
             .collect();
-        // The verdict column in its colour (when stdout has colours).
-        out.push_str(&table::render_painted(&cols, &rows, |col, text, padded| {
-            if col == 2 {
-                super::color::verdict(&padded, text)
-            } else {
-                padded
-            }
-        }));
+        out.push_str(&table::render_within(&cols, &rows, style.width));
         let count = |v: Verdict| self.items.iter().filter(|i| i.verdict == Some(v)).count();
         let failed = self
             .items
@@ -189,9 +189,23 @@ impl Summary {
             .iter()
             .filter(|i| i.state == ItemState::Cached)
             .count();
+        let state = |s: ItemState| self.items.iter().filter(|i| i.state == s).count();
+        let mut unfinished = String::new();
+        for (n, words) in [
+            (state(ItemState::Interrupted), "interrupted"),
+            (state(ItemState::NotStarted), "not started"),
+        ] {
+            if n > 0 {
+                unfinished.push_str(&format!(", {n} {words}"));
+            }
+        }
+        if let Some(stop) = &self.stop {
+            let _ = write!(out, "\n{}", capitalized(&stop.to_string()));
+            out.push_str("; not every document was reviewed.");
+        }
         let _ = writeln!(
             out,
-            "\n{} document{}: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{}",
+            "\n{} document{}: {} approved, {} revise, {} discuss, {} blocked, {} unknown, {} errored{unfinished}{}",
             self.items.len(),
             if self.items.len() == 1 { "" } else { "s" },
             count(Verdict::Approved),
@@ -278,6 +292,8 @@ fn note(i: &ItemResult) -> Option<String> {
         .filter(|r| i.state != ItemState::Cached && *r != crate::model::REVIEWERS_VERDICT);
     let mut note = match (&i.error, rule) {
         (Some(e), _) => format!("error: {e}"),
+        // An UNKNOWN fails the gate: its row says why.
+        (None, Some(rule)) if i.verdict == Some(Verdict::Unknown) => format!("why: {rule}"),
         (None, Some(rule)) => rule.to_string(),
         (None, None) => return None,
     };
@@ -285,6 +301,26 @@ fn note(i: &ItemResult) -> Option<String> {
         note.push_str(&format!("\nhint: {h}"));
     }
     Some(note)
+}
+
+/// `text` with its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A stop reason as the sentence it displays as.
+fn as_text<S: serde::Serializer>(
+    stop: &Option<crate::exit::StopReason>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match stop {
+        Some(reason) => s.serialize_str(&reason.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 fn round2(x: f64) -> f64 {

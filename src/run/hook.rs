@@ -6,6 +6,7 @@
 //! are loaded on that path.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,16 @@ pub struct Checked {
     pub blocking: usize,
     /// Index of the push range that changed it.
     pub range: usize,
+    /// Why it cannot be reviewed at all (a file name that gives no ID).
+    pub problem: Option<String>,
+}
+
+impl Checked {
+    /// Whether the document may be pushed: it can be reviewed and its verdict passes. (A
+    /// badly named file may share its content, and so a note, with a good document.)
+    fn passes(&self, gate: &Gate) -> bool {
+        self.problem.is_none() && gate.passes(self.verdict)
+    }
 }
 
 /// The gate's decision on a push.
@@ -99,7 +110,7 @@ pub fn pre_push(
         signatures: setup::note_signatures(config, false, true, workdir, &lookup)?,
     };
     let notes = NotesStore::new(ws.repo());
-    for c in &mut checked {
+    for c in checked.iter_mut().filter(|c| c.problem.is_none()) {
         if let Some(note) = notes.get_hex(&c.item.blob).map_err(Error::notes)? {
             if rule.accepts(&note, &c.item.blob, c.item.workflow).is_ok() {
                 c.verdict = Some(note.header.verdict);
@@ -109,7 +120,7 @@ pub fn pre_push(
     }
     let gate = config.gate();
     let mut unfinished = None;
-    if config.hook.mode == HookMode::Review && checked.iter().any(|c| !gate.passes(c.verdict)) {
+    if config.hook.mode == HookMode::Review && checked.iter().any(|c| !c.passes(&gate)) {
         let limit = Duration::from_secs(config.hook.timeout_s.max(1));
         let review = Review {
             ws,
@@ -125,7 +136,7 @@ pub fn pre_push(
     }
     let total = checked.len();
     let (passing, failing): (Vec<Checked>, Vec<Checked>) =
-        checked.into_iter().partition(|c| gate.passes(c.verdict));
+        checked.into_iter().partition(|c| c.passes(&gate));
     if failing.is_empty() {
         return Ok(HookDecision::Approved(
             passing.into_iter().map(|c| c.item.id).collect(),
@@ -156,28 +167,31 @@ fn changed_documents(
 ) -> Result<Vec<Checked>, Error> {
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut checked = Vec::new();
-    let globs = config.globs();
+    let kinds = config.kinds().to_vec();
     for (n, r) in ranges.iter().enumerate() {
         let found = discover::discover(
             ws,
             &DiscoverOptions {
                 selection: range_selection(r),
                 include_worktree: false,
-                globs: globs.clone(),
+                kinds: kinds.clone(),
                 only: None,
                 cwd: cwd.to_path_buf(),
             },
         )?;
         for w in &found.warnings {
-            eprintln!("warning: {w}");
+            // stderr may be gone (a closed terminal): nothing to tell then.
+            let _ = writeln!(std::io::stderr(), "warning: {w}");
         }
-        for item in found.items {
+        let unusable = found.unusable.into_iter().map(|u| (u.item, Some(u.reason)));
+        for (item, problem) in found.items.into_iter().map(|i| (i, None)).chain(unusable) {
             if seen.insert((item.path.clone(), item.blob.clone())) {
                 checked.push(Checked {
                     item,
                     verdict: None,
                     blocking: 0,
                     range: n,
+                    problem,
                 });
             }
         }
@@ -215,10 +229,7 @@ impl Review<'_> {
         let started = Instant::now();
         let mut finished = true;
         for (n, range) in ranges.iter().enumerate() {
-            if checked
-                .iter()
-                .all(|c| c.range != n || self.gate.passes(c.verdict))
-            {
+            if checked.iter().all(|c| c.range != n || c.passes(self.gate)) {
                 continue;
             }
             let Some(left) = limit.checked_sub(started.elapsed()) else {
@@ -230,7 +241,8 @@ impl Review<'_> {
             opts.time_limit = Some(left);
             opts.env = self.env.clone();
             let plan = Plan::from_config(opts, self.config.clone(), Vec::new())?;
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "[PARWF] pre-push: reviewing the changed documents without a passing verdict (hook.timeout_s = {})",
                 limit.as_secs()
             );

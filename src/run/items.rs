@@ -1,7 +1,7 @@
 //! Dispatching the items that need a review: the runtime, the coordinator, the workers, and
 //! each item's result (or why it has none).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::plan::Plan;
@@ -15,6 +15,7 @@ use crate::checkpoint::runlog::RunLog;
 use crate::checkpoint::Layout;
 use crate::coordinator::{CallError, Coordinator, Notices};
 use crate::error::Error;
+use crate::exit::resume_hint;
 use crate::model::{Item, ItemResult, ItemState};
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
@@ -54,8 +55,12 @@ impl Items<'_> {
             .build()
             .map_err(Error::Runtime)?;
         let stopper = Stopper::new();
-        let reporter =
-            Arc::new(Reporter::new(self.mode, self.items.len()).with_runlog(self.runlog.clone()));
+        let reporter = Arc::new(
+            Reporter::new(self.mode, self.items.len())
+                .with_runlog(self.runlog.clone())
+                .with_color(self.plan.color),
+        );
+        let self_fresh = self.plan.fresh;
         let run = self.dispatch(stopper.clone(), reporter.clone());
         let done = runtime.block_on(async {
             tokio::select! {
@@ -69,9 +74,10 @@ impl Items<'_> {
                 reporter.finish();
                 // Workers may sit in blocking I/O: do not wait for them.
                 runtime.shutdown_background();
-                Err(Error::Abandoned(
-                    stopper.reason().unwrap_or(StopReason::Signal(2)),
-                ))
+                Err(Error::Abandoned {
+                    reason: stopper.reason().unwrap_or(StopReason::Signal(2)),
+                    fresh: self_fresh,
+                })
             }
         }
     }
@@ -147,10 +153,12 @@ impl Items<'_> {
         let worker_stopper = stopper.clone();
         let copy_ids = Arc::new(grouped.copy_ids());
         let unique = grouped.unique.clone();
+        let failures = Arc::new(Mutex::new(SameFailure::default()));
         let outcomes = run_workers(unique, plan.parallel, stopper.token(), |item| {
             let ctx = ctx.clone();
             let stopper = worker_stopper.clone();
             let copy_ids = copy_ids.clone();
+            let failures = failures.clone();
             async move {
                 let out = workflow::run_item(item, ctx.clone()).await;
                 for id in copy_ids.get(&out.result.id).into_iter().flatten() {
@@ -162,6 +170,13 @@ impl Items<'_> {
                         id,
                         &format!("{what}: same content as {} (reviewed once)", out.result.id),
                     );
+                }
+                let seen = failures
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record(&out.result);
+                if let Some(reason) = seen {
+                    stopper.stop(reason);
                 }
                 // The key pool cannot serve anyone: stop the run, keep what is done.
                 match &out.fatal {
@@ -202,7 +217,11 @@ impl Items<'_> {
         }
         merge_results(&mut results, cached);
         let stop = stopper.reason();
-        if let Some(reason @ (StopReason::KeysExhausted(_) | StopReason::AllKeysInvalid(_))) = &stop
+        if let Some(
+            reason @ (StopReason::KeysExhausted(_)
+            | StopReason::AllKeysInvalid(_)
+            | StopReason::SameFailure { .. }),
+        ) = &stop
         {
             reporter.print(&format!("error: {reason}"));
             if let Some(h) = reason.hint() {
@@ -226,7 +245,10 @@ impl Items<'_> {
         if kept > 0 {
             reporter.log(
                 "PARWF",
-                &format!("{kept} item(s) kept in checkpoints under .git/parwf: run the same command again to resume"),
+                &format!(
+                    "{kept} item(s) kept in checkpoints under .git/parwf: {}",
+                    resume_hint(plan.fresh)
+                ),
             );
         }
         if refused > 0 {
@@ -251,5 +273,43 @@ impl Items<'_> {
             },
         );
         (summary, finished, status)
+    }
+}
+
+/// How many failures in a row, all alike and before any success, stop a run.
+const SAME_FAILURES: usize = 3;
+
+/// Watches the first items' results: when the first [`SAME_FAILURES`] all fail with one
+/// error (a missing script, exit 127; a model name the provider does not know), every other
+/// item would too, and a run of 150 documents should say so once rather than 150 times.
+#[derive(Debug, Default)]
+struct SameFailure {
+    failed: usize,
+    error: Option<String>,
+    /// A success or a different error: the failures are the items' own.
+    mixed: bool,
+}
+
+impl SameFailure {
+    /// Takes one finished item; the stop reason when the run should end here.
+    fn record(&mut self, r: &ItemResult) -> Option<StopReason> {
+        if self.mixed {
+            return None;
+        }
+        match (&r.state, &r.error) {
+            (ItemState::Failed, Some(e)) => match &self.error {
+                Some(first) if first != e => self.mixed = true,
+                _ => {
+                    self.error = Some(e.clone());
+                    self.failed += 1;
+                }
+            },
+            (ItemState::Interrupted, _) => {}
+            _ => self.mixed = true,
+        }
+        (!self.mixed && self.failed == SAME_FAILURES).then(|| StopReason::SameFailure {
+            items: self.failed,
+            error: self.error.clone().unwrap_or_default(),
+        })
     }
 }

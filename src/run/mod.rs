@@ -17,10 +17,11 @@ use std::sync::Arc;
 
 use crate::checkpoint::runlog::{new_run_id, RunLog};
 use crate::checkpoint::RunLock;
-use crate::discover;
+use crate::discover::{self, Selection};
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::model::{Item, PlannedState};
+use crate::model::{Item, ItemResult, ItemState, PlannedState};
+use crate::report::nothing::NothingFound;
 use crate::report::progress::{Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
 use crate::workflow::prompts::Prompts;
@@ -33,10 +34,11 @@ pub use status::{RunStatus, StopReason};
 /// What a run produced.
 #[derive(Debug)]
 pub enum RunOutcome {
-    /// `--dry-run`: the items and what would happen to each.
-    Listing(Vec<(Item, PlannedState)>),
-    /// Nothing matched.
-    Nothing,
+    /// `--dry-run`: the items and what would happen to each (when there are none, what was
+    /// looked at).
+    Listing(Vec<(Item, PlannedState)>, Option<NothingFound>),
+    /// Nothing matched, and what was looked at.
+    Nothing(NothingFound),
     /// The results of the reviews.
     Reviewed(Summary),
 }
@@ -45,7 +47,7 @@ impl RunOutcome {
     /// The exit status of the run.
     pub fn exit(&self) -> Exit {
         match self {
-            RunOutcome::Listing(_) | RunOutcome::Nothing => Exit::Ok,
+            RunOutcome::Listing(..) | RunOutcome::Nothing(_) => Exit::Ok,
             RunOutcome::Reviewed(s) => s.exit_code,
         }
     }
@@ -54,6 +56,8 @@ impl RunOutcome {
 /// Runs a plan in a workspace. `mode` says how progress is shown on stderr.
 pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Error> {
     let found = discover::discover(ws, &plan.discover)?;
+    let scope = found.scope.clone();
+    let discovered = found.items.len() + found.unusable.len();
     let startup = Reporter::new(
         if mode == Mode::Quiet {
             Mode::Quiet
@@ -65,7 +69,25 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
     for w in plan.warnings.iter().chain(&found.warnings) {
         startup.print(&format!("warning: {w}"));
     }
+    if let Some(c) = scope.compared.as_ref().filter(|c| c.fallback) {
+        startup.log(
+            "PARWF",
+            &format!(
+                "no upstream branch: comparing with {}, the remote's default branch",
+                c.with
+            ),
+        );
+    }
     let prompts = load_prompts(ws, plan)?;
+    // Documents whose names give no ID fail alone; the others are reviewed. Every shard
+    // sees the same list, so each such document is reported by one shard.
+    let mut unusable = found.unusable;
+    if let Some(p) = plan.partition {
+        p.retain(&mut unusable, |u| &u.item.id);
+    }
+    for u in &unusable {
+        startup.print(&format!("error: {}", u.reason));
+    }
     // The notes key is read only when something may run: a dry run reads no secret.
     let signatures = setup::note_signatures(
         &plan.config,
@@ -99,15 +121,32 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
                 };
                 (item.clone(), state)
             })
-            .collect();
-        return Ok(RunOutcome::Listing(listing));
+            .chain(
+                unusable
+                    .iter()
+                    .map(|u| (u.item.clone(), PlannedState::Invalid)),
+            )
+            .collect::<Vec<_>>();
+        let nothing = listing
+            .is_empty()
+            .then(|| nothing_found(ws, plan, scope, discovered));
+        return Ok(RunOutcome::Listing(listing, nothing));
     }
-    if selected.items.is_empty() {
-        return Ok(RunOutcome::Nothing);
+    if selected.items.is_empty() && unusable.is_empty() {
+        return Ok(RunOutcome::Nothing(nothing_found(
+            ws, plan, scope, discovered,
+        )));
     }
     let paths: Vec<String> = selected.items.iter().map(|i| i.path.clone()).collect();
     crate::writeback::preflight(ws, &plan.write, &paths)?;
-    let (cached, reviews) = selected.take_cached();
+    let (mut cached, reviews) = selected.take_cached();
+    // Results known before any review: the cached verdicts, and the documents that failed.
+    cached.extend(unusable.into_iter().map(|u| {
+        let mut r = ItemResult::new(&u.item, ItemState::Failed);
+        r.error = Some(u.reason);
+        r
+    }));
+    stages::merge_results(&mut cached, Vec::new());
     let label = crate::writeback::model_label(&plan.config.provider);
     if selected.items.is_empty() {
         // Every verdict is cached: no provider, no runtime, no lock.
@@ -174,6 +213,33 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
     runlog.summary(&summary.to_json())?;
     drop(lock);
     Ok(RunOutcome::Reviewed(summary))
+}
+
+/// What an empty run looked at, and the uncommitted documents it left out (worth a look
+/// only when nothing was found).
+fn nothing_found(
+    ws: &Workspace,
+    plan: &Plan,
+    scope: discover::Scope,
+    discovered: usize,
+) -> NothingFound {
+    let d = &plan.discover;
+    let uncommitted = if d.include_worktree || matches!(d.selection, Selection::Paths(_)) {
+        Vec::new()
+    } else {
+        // Only a hint: a work tree that cannot be read just goes without it.
+        discover::uncommitted(ws, &d.kinds).unwrap_or_default()
+    };
+    NothingFound {
+        scope,
+        all: d.selection == Selection::All,
+        other_shards: if plan.partition.is_some() {
+            discovered
+        } else {
+            0
+        },
+        uncommitted,
+    }
 }
 
 /// The prompts in use: built in, or from `prompts_dir` (in CI, as committed on the base

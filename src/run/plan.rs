@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub ci: bool,
     /// In CI, the base revision whose committed config (and prompts) the run uses.
     pub config_rev: Option<String>,
+    /// Colour the progress lines (stderr is a terminal that wants colour).
+    pub color: bool,
 }
 
 impl RunOptions {
@@ -70,6 +72,7 @@ impl RunOptions {
             env: Env::default(),
             ci: false,
             config_rev: None,
+            color: false,
         }
     }
 }
@@ -89,6 +92,7 @@ pub struct Plan {
     pub(crate) env: Env,
     pub(crate) ci: bool,
     pub(crate) config_rev: Option<String>,
+    pub(crate) color: bool,
     /// Configuration warnings (unknown keys …), printed when the run starts.
     pub(crate) warnings: Vec<String>,
 }
@@ -116,6 +120,24 @@ impl Plan {
             inputs.flags.push(flag("write", &name, "--write"));
         }
         let loaded = config::load(&inputs)?;
+        // Out of range in a file: say which file and line, as for any other bad value.
+        let parallel = loaded.config.parallel;
+        if opts.parallel.is_none() && !(1..=loaded.config.max_parallel).contains(&parallel) {
+            let origin = loaded
+                .sources
+                .get("parallel")
+                .cloned()
+                .unwrap_or(config::Source::Default);
+            return Err(config::ConfigError::Invalid {
+                key: "parallel".into(),
+                msg: format!(
+                    "must be between 1 and {} (max_parallel), got {parallel}",
+                    loaded.config.max_parallel
+                ),
+                origin,
+            }
+            .into());
+        }
         Plan::from_config(opts, loaded.config, loaded.warnings)
     }
 
@@ -157,7 +179,7 @@ impl Plan {
             discover: DiscoverOptions {
                 selection: opts.selection,
                 include_worktree: opts.include_worktree,
-                globs: config.globs(),
+                kinds: config.kinds().to_vec(),
                 only: opts.only,
                 cwd: opts.cwd,
             },
@@ -171,6 +193,7 @@ impl Plan {
             env: opts.env,
             ci: opts.ci,
             config_rev: opts.config_rev,
+            color: opts.color,
             warnings,
             config,
         })

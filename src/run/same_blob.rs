@@ -77,6 +77,7 @@ mod tests {
     fn item(id: &str, blob: &str, workflow: WorkflowKind) -> Item {
         Item {
             id: id.into(),
+            kind: workflow.name().into(),
             workflow,
             path: format!("docs/{id}.md"),
             blob: blob.into(),

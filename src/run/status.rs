@@ -34,6 +34,7 @@ impl RunStatus {
             Some(StopReason::Signal(n)) => return Exit::Signal(*n),
             Some(StopReason::KeysExhausted(_) | StopReason::TimeLimit(_)) => return Exit::TryLater,
             Some(StopReason::AllKeysInvalid(_)) => return Exit::Usage,
+            Some(StopReason::SameFailure { .. }) => return Exit::WorkflowError,
             None => {}
         }
         if self.unfinished || self.write_failed {

@@ -223,6 +223,8 @@ async fn review_loop(
             prompt: prompt.text,
             document: current.clone(),
             findings: Vec::new(),
+            doc_id: item.id.clone(),
+            doc_path: item.path.clone(),
         };
         let answer = journal
             .call(
@@ -319,6 +321,8 @@ async fn review_loop(
             prompt: prompt.text,
             document: current.clone(),
             findings: feedback.items(),
+            doc_id: item.id.clone(),
+            doc_path: item.path.clone(),
         };
         let draft = match journal
             .call(

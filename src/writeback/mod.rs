@@ -4,6 +4,7 @@
 pub mod cache;
 mod commit;
 pub mod notes;
+pub mod share;
 pub mod signature;
 
 use std::path::Path;

@@ -164,13 +164,49 @@ impl<'r> NotesStore<'r> {
         }
     }
 
+    /// Every parwf note, with the object it is attached to (notes others wrote are skipped).
+    pub fn all(&self) -> Result<Vec<(Oid, Note)>, git2::Error> {
+        let Some(tree) = self.tree()? else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        // (tree, the hex digits its path spells: fanout directories hold two each)
+        let mut stack = vec![(tree.clone(), String::new())];
+        while let Some((tree, dir)) = stack.pop() {
+            for entry in tree.iter() {
+                let Some(name) = entry.name() else { continue };
+                let hex = format!("{dir}{name}");
+                match entry.kind() {
+                    Some(ObjectType::Tree) if hex.len() < 40 => {
+                        stack.push((self.repo.find_tree(entry.id())?, hex));
+                    }
+                    // A short name would parse as an OID padded with zeros: not a note.
+                    Some(ObjectType::Blob) if matches!(hex.len(), 40 | 64) => {
+                        let Ok(object) = Oid::from_str(&hex) else {
+                            continue;
+                        };
+                        let blob = self.repo.find_blob(entry.id())?;
+                        let note = std::str::from_utf8(blob.content())
+                            .ok()
+                            .and_then(Note::parse);
+                        if let Some(note) = note {
+                            found.push((object, note));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Adds or replaces notes in one commit; see [`write_notes`].
     pub fn write(
         &mut self,
         notes: &[(Oid, String)],
         sig: &Signature<'_>,
     ) -> Result<Option<Oid>, git2::Error> {
-        let written = write_notes(self.repo, notes, sig)?;
+        let written = write_notes(self.repo, notes, sig, &mut backoff)?;
         self.tree = OnceCell::new();
         Ok(written)
     }
@@ -182,6 +218,7 @@ fn write_notes(
     repo: &Repository,
     notes: &[(Oid, String)],
     sig: &Signature<'_>,
+    wait: &mut dyn FnMut(u32),
 ) -> Result<Option<Oid>, git2::Error> {
     if notes.is_empty() {
         return Ok(None);
@@ -228,12 +265,28 @@ fn write_notes(
         };
         match moved {
             Ok(_) => return Ok(Some(commit)),
-            Err(e) if attempts < 5 && is_race(&e) => continue,
+            Err(e) if attempts < MAX_ATTEMPTS && is_race(&e) => {
+                wait(attempts);
+                continue;
+            }
             Err(e) => return Err(e),
         }
     }
 }
 
+/// Tries at moving the notes ref before giving up.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// Waits before attempt `n + 1`: 5 ms, doubling, about 0.6 s in all. A concurrent `git gc`
+/// (`pack-refs`, `reflog expire`) holds `refs/notes/parwf.lock` for a few milliseconds, and
+/// git itself waits up to 100 ms (`core.filesRefLockTimeout`) for such a lock.
+fn backoff(n: u32) {
+    std::thread::sleep(std::time::Duration::from_millis(5 << n.min(7)));
+}
+
+/// Another process got there first: it moved the ref (`Modified`, `Exists`), or holds its
+/// lock file (`Locked`: `failed to lock file 'refs/notes/parwf.lock' for writing`, which is
+/// what a concurrent `git gc` gives).
 fn is_race(e: &git2::Error) -> bool {
     matches!(
         e.code(),
@@ -316,6 +369,37 @@ mod tests {
     }
 
     #[test]
+    fn a_ref_locked_by_a_concurrent_gc_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let sig = Signature::new("t", "t@x", &git2::Time::new(0, 0)).unwrap();
+        let object = repo.blob(b"document\n").unwrap();
+        let notes = vec![(object, note("first").render())];
+        write_notes(&repo, &notes, &sig, &mut |_| panic!("no race here")).unwrap();
+        // `git pack-refs` (run by `git gc`) holds the ref's lock file while it packs it.
+        let lock = repo.path().join("refs/notes/parwf.lock");
+        std::fs::write(&lock, "").unwrap();
+        let notes = vec![(object, note("second").render())];
+        let mut waits = 0;
+        let written = write_notes(&repo, &notes, &sig, &mut |_| {
+            waits += 1;
+            if waits == 2 {
+                std::fs::remove_file(&lock).unwrap();
+            }
+        });
+        assert!(written.unwrap().is_some());
+        assert_eq!(waits, 2);
+        let get = NotesStore::new(&repo).get(object).unwrap().unwrap();
+        assert_eq!(get.review, "second\n");
+        // A lock that stays is an error in the end, not a hang.
+        std::fs::write(&lock, "").unwrap();
+        let mut waits = 0;
+        let e = write_notes(&repo, &notes, &sig, &mut |_| waits += 1).unwrap_err();
+        assert_eq!(e.code(), git2::ErrorCode::Locked, "{e}");
+        assert_eq!(waits, MAX_ATTEMPTS - 1);
+    }
+
+    #[test]
     fn notes_in_a_fanout_tree_are_found_and_replaced_where_they_are() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
@@ -342,7 +426,7 @@ mod tests {
             (object, note("new").render()),
             (other, note("other").render()),
         ];
-        write_notes(&repo, &notes, &sig).unwrap();
+        write_notes(&repo, &notes, &sig, &mut |_| panic!("no race here")).unwrap();
         assert_eq!(lookup(&repo, object).unwrap().unwrap().review, "new\n");
         let tree = repo
             .find_reference(NOTES_REF)

@@ -33,11 +33,7 @@ fn demo_runs_offline_and_exits_zero() {
         "coordinator overhead [FIGURES]",
     );
     s.bind(|| insta::assert_snapshot!("summary", text));
-    assert!(
-        stderr(&out).contains("share ID LLD-101"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("shares LLD-101"), "{}", stderr(&out));
 }
 
 #[test]

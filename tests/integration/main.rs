@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod discover;
 mod ecosystem;
+mod everyday;
 mod help;
 mod hook;
 mod install_hook;

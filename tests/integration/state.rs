@@ -41,12 +41,13 @@ fn run_logs_status_show_and_clean() {
     assert_exit(&out, exit::USAGE);
     redact(&repo).bind(|| insta::assert_snapshot!("show_unknown", crate::support::stderr(&out)));
 
-    let out = repo.parwf(&["clean"]);
+    let out = repo.parwf(&["clean", "--all"]);
     assert_exit(&out, exit::OK);
     assert!(run_dirs(&repo).is_empty());
     let out = repo.parwf(&["status"]);
     redact(&repo).bind(|| insta::assert_snapshot!("status_after_clean", stdout(&out)));
-    // The run logs are gone; the verdict note on the committed document is not.
+    // The run logs are gone; the verdict notes on the committed documents are not, and status
+    // is built from them.
     let out = repo.parwf(&["show", "docs/lld/LLD-2-b.md"]);
     assert_exit(&out, exit::OK);
     assert!(

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use parwf::discover::{
     derive_id, discover, is_valid_id, DiscoverError, DiscoverOptions, Discovery, Selection,
 };
-use parwf::model::{ContentSource, WorkflowKind};
+use parwf::model::{ContentSource, DocKind, WorkflowKind};
 use parwf::workspace::{Workspace, WorkspaceError};
 use sha2::{Digest, Sha256};
 
@@ -29,11 +29,19 @@ pub(super) fn globs() -> Vec<(WorkflowKind, Vec<String>)> {
     ]
 }
 
+/// The built-in kinds of each workflow over these globs.
+pub(super) fn kinds(globs: Vec<(WorkflowKind, Vec<String>)>) -> Vec<DocKind> {
+    globs
+        .into_iter()
+        .map(|(w, paths)| DocKind::builtin(w, paths))
+        .collect()
+}
+
 pub(super) fn options(cwd: &Path, selection: Selection) -> DiscoverOptions {
     DiscoverOptions {
         selection,
         include_worktree: false,
-        globs: globs(),
+        kinds: kinds(globs()),
         only: None,
         cwd: cwd.to_path_buf(),
     }
@@ -331,7 +339,7 @@ fn include_worktree_adds_staged_and_unstaged_changes() {
     repo.write("docs/issues/ISSUE-5.md", "# five\n");
     repo.git(&["add", "docs/issues/ISSUE-5.md"]);
     std::fs::remove_file(repo.path().join("docs/lld/LLD-4.md")).unwrap();
-    // Untracked files are not changes to the repository.
+    // A new document nobody has added yet is work in the tree too.
     repo.write("docs/lld/LLD-6-untracked.md", "# six\n");
 
     let committed = since(repo.path(), "main");
@@ -352,6 +360,7 @@ fn include_worktree_adds_staged_and_unstaged_changes() {
         [
             ("LLD-1", "docs/lld/LLD-1-cache.md"),
             ("LLD-2", "docs/lld/LLD-2.md"),
+            ("LLD-6", "docs/lld/LLD-6-untracked.md"),
             ("ISSUE-5", "docs/issues/ISSUE-5.md"),
         ]
     );

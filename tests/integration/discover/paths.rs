@@ -40,19 +40,25 @@ fn all_selects_every_document_in_head() {
 }
 
 #[test]
-fn a_path_matching_both_workflows_takes_the_first_in_config_order() {
+fn a_path_matching_two_kinds_takes_the_most_specific_glob() {
     let repo = Repo::new();
     repo.write("docs/issues/ISSUE-3.md", "# three\n");
     repo.commit_all("base");
     let broad = vec!["docs/**/*.md".to_string()];
     let narrow = vec!["docs/issues/**/*.md".to_string()];
 
+    // Whichever order the kinds come in, `docs/issues/**` says more than `docs/**`.
     let mut opts = options(repo.path(), Selection::All);
-    opts.globs = vec![(Lld, broad.clone()), (Issue, narrow.clone())];
+    opts.kinds = kinds(vec![(Lld, broad.clone()), (Issue, narrow.clone())]);
     let d = run(&opts);
-    assert_eq!(ids(&d), [("LLD-3", "docs/issues/ISSUE-3.md")]);
+    assert_eq!(ids(&d), [("ISSUE-3", "docs/issues/ISSUE-3.md")]);
 
-    opts.globs = vec![(Issue, narrow), (Lld, broad)];
+    opts.kinds = kinds(vec![(Issue, narrow), (Lld, broad.clone())]);
+    let d = run(&opts);
+    assert_eq!(ids(&d), [("ISSUE-3", "docs/issues/ISSUE-3.md")]);
+
+    // Equally specific: the kind listed first (config kinds come in name order).
+    opts.kinds = kinds(vec![(Issue, broad.clone()), (Lld, broad)]);
     let d = run(&opts);
     assert_eq!(ids(&d), [("ISSUE-3", "docs/issues/ISSUE-3.md")]);
 }
@@ -61,7 +67,7 @@ fn a_path_matching_both_workflows_takes_the_first_in_config_order() {
 fn bad_glob_is_a_config_error() {
     let repo = repo_with_feature_branch();
     let mut opts = options(repo.path(), Selection::All);
-    opts.globs = vec![(Lld, vec!["docs/lld/[.md".to_string()])];
+    opts.kinds = kinds(vec![(Lld, vec!["docs/lld/[.md".to_string()])]);
     let e = run_err(&opts);
     assert!(matches!(e, DiscoverError::BadGlob { .. }), "{e:?}");
     redact(&repo).bind(|| insta::assert_snapshot!("bad_glob", said(&e)));

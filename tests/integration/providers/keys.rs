@@ -132,6 +132,8 @@ fn the_drafter_calls_its_own_provider_with_its_own_keys() {
         prompt: format!("Document path: docs/lld/LLD-1.md\n\n{}", GOOD_LLD),
         document: GOOD_LLD.into(),
         findings: Vec::new(),
+        doc_id: "LLD-1".into(),
+        doc_path: "docs/lld/LLD-1.md".into(),
     };
     let (text, label) = runtime
         .block_on(c.call(&s.drafter, &req(Task::Draft(WorkflowKind::Lld))))

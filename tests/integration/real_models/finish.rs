@@ -123,7 +123,8 @@ fn every_unknown_verdict_says_why_on_the_item_line_and_in_the_table() {
             .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
         let note = table.lines().nth(row + 1).unwrap_or("");
         assert!(
-            note.trim_start().starts_with(&format!("{why}: no verdict")),
+            note.trim_start()
+                .starts_with(&format!("why: {why}: no verdict")),
             "{id}: {table}"
         );
     }
