@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use regex::Regex;
 
-use super::ratelimit::{Headers, MAX_HINT};
+use super::headers::{Headers, MAX_HINT};
 
 /// The prefix LiteLLM's proxy puts on the headers it forwards from the provider behind it.
 pub const GATEWAY_PREFIX: &str = "llm_provider-";
@@ -178,7 +178,7 @@ pub fn go_duration(value: &str) -> Option<Wait> {
 /// An RFC 3339 timestamp (Anthropic's resets) as a wait from `now`, precise to its written
 /// fraction of a second.
 pub fn rfc3339_wait(value: &str, now: SystemTime) -> Option<Wait> {
-    let at = super::ratelimit::rfc3339(value)?;
+    let at = super::headers::rfc3339(value)?;
     let fraction = value
         .split_once('.')
         .map(|(_, f)| f.chars().take_while(char::is_ascii_digit).count())
@@ -195,7 +195,7 @@ fn retry_after(value: &str, now: SystemTime) -> Option<Wait> {
     if let Some(w) = seconds(value) {
         return Some(w);
     }
-    let at = super::ratelimit::http_date(value.trim())?;
+    let at = super::headers::http_date(value.trim())?;
     Some(Wait::new(
         at.duration_since(now).unwrap_or(Duration::ZERO),
         Duration::from_secs(1),

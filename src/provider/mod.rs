@@ -4,6 +4,7 @@ pub mod anthropic;
 pub mod command;
 pub mod context;
 pub mod gemini;
+mod headers;
 pub mod http;
 pub mod keyref;
 pub mod limits;
