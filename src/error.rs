@@ -8,7 +8,7 @@ use crate::config::trust::TrustError;
 use crate::config::ConfigError;
 use crate::discover::DiscoverError;
 use crate::exit::{Exit, StopReason};
-use crate::run::setup::SetupError;
+use crate::provider::SetupError;
 use crate::workspace::WorkspaceError;
 use crate::writeback::WriteError;
 

@@ -81,6 +81,42 @@ impl Reply {
     }
 }
 
+/// Why the providers could not be set up: something missing in the configuration or a key
+/// reference that gives no key (usage errors), or no HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{msg}")]
+    Config { msg: String, hint: String },
+    #[error(transparent)]
+    Invalid(#[from] crate::config::ConfigError),
+    #[error("cannot create the HTTP client: {0}")]
+    HttpClient(reqwest::Error),
+}
+
+impl SetupError {
+    /// A configuration problem with what to do about it.
+    pub fn config(msg: impl Into<String>, hint: impl Into<String>) -> SetupError {
+        SetupError::Config {
+            msg: msg.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SetupError::Config { hint, .. } => Some(hint.clone()),
+            SetupError::Invalid(e) => e.hint(),
+            SetupError::HttpClient(_) => None,
+        }
+    }
+
+    /// A configuration problem (the user's to fix), not a failure of the machine.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, SetupError::HttpClient(_))
+    }
+}
+
 /// How a provider call failed, in the terms the coordinator acts on.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
