@@ -168,7 +168,9 @@ pub struct Loaded {
 }
 
 /// Environment variables that are not configuration keys.
-const NON_CONFIG_ENV: &[&str] = &["PARWF_LOG", "PARWF_SKIP"];
+/// `PARWF_NOTES_KEY` is where the README and the GitHub action keep the notes secret
+/// (`[trust] notes_key = "env:PARWF_NOTES_KEY"`).
+const NON_CONFIG_ENV: &[&str] = &["PARWF_LOG", "PARWF_SKIP", "PARWF_NOTES_KEY"];
 
 impl ConfigInputs {
     /// The usual places: the user's config under `$XDG_CONFIG_HOME` (or `~/.config`), the

@@ -85,6 +85,9 @@ impl Reply {
 /// reference that gives no key (usage errors), or no HTTP client.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// No `[provider] kind`; `ci`: the run is in CI, where the config is the base revision's.
+    #[error("no provider configured")]
+    NoProvider { ci: bool },
     #[error("{msg}")]
     Config { msg: String, hint: String },
     #[error(transparent)]
@@ -105,6 +108,8 @@ impl SetupError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
+            SetupError::NoProvider { ci: false } => Some("set [provider] kind in .parwf.toml (gemini, openai, anthropic, command; `parwf init --provider openai` writes one), or pass --provider sim to try the offline simulator".into()),
+            SetupError::NoProvider { ci: true } => Some("in CI the configuration is the .parwf.toml committed on the base revision (not the branch under review): commit the [provider] settings to the base branch first, or set them in CI's environment (PARWF_PROVIDER__KIND, PARWF_PROVIDER__MODEL, PARWF_PROVIDER__KEYS)".into()),
             SetupError::Config { hint, .. } => Some(hint.clone()),
             SetupError::Invalid(e) => e.hint(),
             SetupError::HttpClient(_) => None,

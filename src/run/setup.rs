@@ -41,10 +41,7 @@ fn api(kind: ProviderKind) -> Option<Api> {
 /// The provider's kind, checked for what it needs.
 fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, SetupError> {
     let Some(kind) = p.kind else {
-        return Err(SetupError::config(
-            "no provider configured",
-            "set [provider] kind in .parwf.toml (gemini, openai, anthropic, command; `parwf init --provider openai` writes one), or pass --provider sim to try the offline simulator",
-        ));
+        return Err(SetupError::NoProvider { ci: false });
     };
     match kind {
         ProviderKind::Sim => {}

@@ -117,3 +117,39 @@ fn ci_takes_the_prompts_from_the_base_revision_too() {
     );
     assert!(!prompt.contains("whatever"), "{prompt}");
 }
+
+/// A first CI run where the base branch has no `.parwf.toml` yet: the PR's own config is not
+/// read, and the error says where CI takes its configuration from. The notes secret's variable
+/// (`PARWF_NOTES_KEY`, as the README and the action name it) is no unknown setting.
+#[test]
+fn ci_without_a_committed_config_says_where_the_config_comes_from() {
+    let origin = Origin::new(None);
+    let dev = &origin.dev;
+    dev.git(&["checkout", "-q", "-b", "feature"]);
+    dev.write("docs/lld/LLD-4-store.md", GOOD_LLD);
+    dev.write(".parwf.toml", BASE_CONFIG);
+    dev.commit_all("design, and the config");
+    dev.git(&["push", "-q", "origin", "feature"]);
+    let ci = origin.ci_clone("feature");
+    let out = ci.parwf_in(
+        ci.path(),
+        &["--since", "origin/main"],
+        &[
+            ("CI", "true"),
+            ("PARWF_NOTES_KEY", "a-long-random-secret"),
+            ("PARWF_TRUST__NOTES_KEY", "env:PARWF_NOTES_KEY"),
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("has no .parwf.toml: the work tree's is not read"),
+        "{err}"
+    );
+    assert!(err.contains("error: no provider configured"), "{err}");
+    assert!(
+        err.contains("commit the [provider] settings to the base branch first"),
+        "{err}"
+    );
+    assert!(!err.contains("unknown variable"), "{err}");
+}
