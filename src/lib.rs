@@ -13,6 +13,7 @@ pub mod discover;
 pub mod env;
 pub mod error;
 pub mod exit;
+pub mod hooks;
 pub mod model;
 pub mod provider;
 pub mod records;

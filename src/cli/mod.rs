@@ -7,7 +7,7 @@ mod demo;
 mod hook;
 mod hook_env;
 mod init;
-pub mod install_hook;
+mod install_hook;
 mod man;
 mod out;
 pub mod run;
