@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod nothing;
 pub mod progress;
 pub mod sarif;
+pub mod status;
 pub mod style;
 pub mod summary;
 pub mod table;
