@@ -7,6 +7,7 @@ pub mod listing;
 pub mod markdown;
 pub mod nothing;
 pub mod progress;
+pub mod refusal;
 pub mod sarif;
 pub mod status;
 pub mod style;
