@@ -4,6 +4,7 @@ pub mod color;
 pub mod github;
 pub mod junit;
 pub mod listing;
+pub mod manpage;
 pub mod markdown;
 pub mod nothing;
 pub mod progress;
