@@ -10,6 +10,7 @@ pub mod nothing;
 pub mod progress;
 pub mod refusal;
 pub mod sarif;
+pub mod setup;
 pub mod status;
 pub mod style;
 pub mod summary;
