@@ -1,4 +1,5 @@
-//! `parwf status`, `parwf show`, `parwf clean`: what parwf has recorded, printed.
+//! `parwf status`, `parwf show`, `parwf clean`: what parwf has recorded (`records`), printed
+//! as `report::status` words it.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -66,11 +67,9 @@ pub fn show(
 
 /// `parwf clean [--older-than DAYS | --all] [--dry-run]`.
 pub fn clean(args: &CleanArgs, ws: &Workspace) -> Result<Exit, Error> {
-    let scope = if args.all {
-        CleanScope::All
-    } else {
-        CleanScope::OlderThan(args.older_than)
-    };
+    // None: every record (--all).
+    let older_than = (!args.all).then_some(args.older_than);
+    let scope = older_than.map_or(CleanScope::All, CleanScope::OlderThan);
     let Some(cleaned) = records::clean(ws.layout(), scope, args.dry_run)? else {
         out::println("Nothing to clean: parwf has recorded nothing in this repository.")?;
         return Ok(Exit::Ok);
@@ -82,26 +81,8 @@ pub fn clean(args: &CleanArgs, ws: &Workspace) -> Result<Exit, Error> {
             out::println(&format!("would remove {}", shown.display()))?;
         }
     }
-    let which = match scope {
-        CleanScope::All => String::new(),
-        CleanScope::OlderThan(days) => format!(" older than {days} day(s)"),
-    };
-    let verb = if args.dry_run {
-        "Would remove"
-    } else {
-        "Removed"
-    };
-    let mut line = format!(
-        "{verb} {} run log(s) and {} checkpoint file(s){which}",
-        cleaned.runs.len(),
-        cleaned.checkpoints.len()
-    );
-    if cleaned.kept > 0 {
-        line.push_str(&format!(
-            "; kept {} newer (--older-than DAYS, or --all to remove everything)",
-            cleaned.kept
-        ));
-    }
-    out::println(&format!("{line}."))?;
+    let (runs, checkpoints) = (cleaned.runs.len(), cleaned.checkpoints.len());
+    let line = status::cleaned(runs, checkpoints, cleaned.kept, older_than, args.dry_run);
+    out::println(&line)?;
     Ok(Exit::Ok)
 }

@@ -1,5 +1,6 @@
-//! What `status` and `show` print: the documents as a table with a count line (or as the
-//! `--format json` document), the keys cooling down, and the header of a stored review.
+//! What `status`, `show` and `clean` print: the documents as a table with a count line (or as
+//! the `--format json` document), the keys cooling down, the header of a stored review, and
+//! what was cleaned.
 
 use std::time::SystemTime;
 
@@ -124,4 +125,26 @@ pub fn logged_review_header(id: &str, path: &str, run: &str, verdict: Option<&st
 /// The warning before a note written for an earlier version of the document at `path`.
 pub fn stale_review(path: &str, date: &str) -> String {
     format!("parwf: {path} changed since this review ({date}); review it again: git parwf {path}")
+}
+
+/// The line after `clean`: the run logs and checkpoint files removed (for a `dry_run`, that
+/// would be), of those `older_than` days (`None`: all of them), and the newer ones `kept`.
+pub fn cleaned(
+    runs: usize,
+    checkpoints: usize,
+    kept: usize,
+    older_than: Option<u64>,
+    dry_run: bool,
+) -> String {
+    let which = older_than
+        .map(|days| format!(" older than {days} day(s)"))
+        .unwrap_or_default();
+    let verb = if dry_run { "Would remove" } else { "Removed" };
+    let mut line = format!("{verb} {runs} run log(s) and {checkpoints} checkpoint file(s){which}");
+    if kept > 0 {
+        line.push_str(&format!(
+            "; kept {kept} newer (--older-than DAYS, or --all to remove everything)"
+        ));
+    }
+    format!("{line}.")
 }
