@@ -20,6 +20,7 @@ pub mod records;
 pub mod report;
 pub mod run;
 pub mod timefmt;
+pub mod typo;
 pub mod verdict;
 pub mod workflow;
 pub mod workspace;
