@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::config::{ConfigInputs, ProviderKind};
 use crate::discover::Selection;
 use crate::error::Error;
+use crate::exit::Exit;
 use crate::run::RunOptions;
 
 include!(concat!(env!("OUT_DIR"), "/demo_files.rs"));
@@ -98,4 +99,31 @@ pub fn run_options(dir: &Path, parallel: i64, latency_ms: u64) -> (RunOptions, C
         ..ConfigInputs::default()
     };
     (opts, inputs)
+}
+
+/// What `parwf demo` says before its run: the repository, and the command the run stands for.
+pub fn intro(parallel: i64, latency_ms: u64) -> String {
+    format!(
+        "parwf demo: a repo with {} documents added on branch `{DEMO_BRANCH}`; running\n  parwf --since main --parallel {parallel} --provider sim   (simulated latency {latency_ms} ms per LLM call)\n",
+        branch_documents().count(),
+    )
+}
+
+/// The demo's last word: what the gate would decide in a real run (the demo itself exits 0).
+pub fn gate(exit: Exit) -> String {
+    let gate = match exit {
+        Exit::Ok => "passed: every document is approved".to_string(),
+        Exit::GateFailed => "failed (exit code 1 in a real run): some documents need revision, discussion, or are blocked".to_string(),
+        other => format!("exit code {} in a real run", other.code()),
+    };
+    format!("\ngate {gate}")
+}
+
+/// Where `--keep` left the demo repository, and what to try in it.
+pub fn kept(path: &Path) -> String {
+    format!(
+        "demo repo kept at {}\n  try: cd {} && parwf --since main --dry-run",
+        path.display(),
+        path.display()
+    )
 }

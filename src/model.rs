@@ -1,5 +1,6 @@
 //! The domain's words, shared by every layer: the kinds of document, the items a run reviews,
-//! verdicts, per-item results, and the gate that decides which verdicts fail.
+//! verdicts, per-item results, the gate that decides which verdicts fail, and where each
+//! document stands (`status`).
 
 use serde::{Deserialize, Serialize};
 
@@ -361,6 +362,66 @@ impl ItemResult {
         self.verdict = Some(verdict);
         self.gate_failed = gate.fails(verdict);
     }
+}
+
+/// Where a document stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocState {
+    /// A verdict for its current content.
+    Reviewed,
+    /// Reviewed before, but its content changed since: the verdict is of an earlier version.
+    Changed,
+    /// A run stopped part-way: `git parwf` resumes it.
+    Resumable,
+    /// Its last run failed (the checkpoint is kept).
+    Failed,
+    /// Never reviewed.
+    Unreviewed,
+}
+
+impl DocState {
+    /// The word `status` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            DocState::Reviewed => "reviewed",
+            DocState::Changed => "changed",
+            DocState::Resumable => "resumable",
+            DocState::Failed => "failed",
+            DocState::Unreviewed => "unreviewed",
+        }
+    }
+}
+
+/// Where a row's verdict was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// A verdict note on `refs/notes/parwf`.
+    Note,
+    /// A run's logs under `.git/parwf/runs` (`--write none`, or not yet written back).
+    RunLog,
+    /// A checkpoint under `.git/parwf/checkpoints`.
+    Checkpoint,
+}
+
+/// One document and the latest that is known of it (`status --format json`, schema v1).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocStatus {
+    pub id: String,
+    pub kind: String,
+    pub workflow: String,
+    pub path: String,
+    /// The blob of the content the state is about (HEAD's, for committed documents).
+    pub blob: String,
+    pub state: DocState,
+    pub verdict: Option<Verdict>,
+    pub blocking: usize,
+    /// When the verdict was written (UTC), if known.
+    pub date: Option<String>,
+    pub model: Option<String>,
+    pub origin: Option<Origin>,
+    pub detail: Option<String>,
 }
 
 #[cfg(test)]

@@ -8,76 +8,16 @@ mod show;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::checkpoint::store::peek;
 use crate::checkpoint::Layout;
 use crate::discover::{self, DiscoverOptions, Selection};
 use crate::error::Error;
 use crate::model::{DocKind, Item, Verdict};
+pub use crate::model::{DocState, DocStatus, Origin};
 use crate::workspace::Workspace;
 use crate::writeback::notes::{Note, NotesStore};
 pub use clean::{clean, CleanScope, Cleaned};
 pub use show::{find_review, Found, StoredReview};
-
-/// Where a document stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocState {
-    /// A verdict for its current content.
-    Reviewed,
-    /// Reviewed before, but its content changed since: the verdict is of an earlier version.
-    Changed,
-    /// A run stopped part-way: `git parwf` resumes it.
-    Resumable,
-    /// Its last run failed (the checkpoint is kept).
-    Failed,
-    /// Never reviewed.
-    Unreviewed,
-}
-
-impl DocState {
-    pub fn name(self) -> &'static str {
-        match self {
-            DocState::Reviewed => "reviewed",
-            DocState::Changed => "changed",
-            DocState::Resumable => "resumable",
-            DocState::Failed => "failed",
-            DocState::Unreviewed => "unreviewed",
-        }
-    }
-}
-
-/// Where a row's verdict was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Origin {
-    /// A verdict note on `refs/notes/parwf`.
-    Note,
-    /// A run's logs under `.git/parwf/runs` (`--write none`, or not yet written back).
-    RunLog,
-    /// A checkpoint under `.git/parwf/checkpoints`.
-    Checkpoint,
-}
-
-/// One document and the latest that is known of it (`status --format json`, schema v1).
-#[derive(Debug, Clone, Serialize)]
-pub struct DocStatus {
-    pub id: String,
-    pub kind: String,
-    pub workflow: String,
-    pub path: String,
-    /// The blob of the content the state is about (HEAD's, for committed documents).
-    pub blob: String,
-    pub state: DocState,
-    pub verdict: Option<Verdict>,
-    pub blocking: usize,
-    /// When the verdict was written (UTC), if known.
-    pub date: Option<String>,
-    pub model: Option<String>,
-    pub origin: Option<Origin>,
-    pub detail: Option<String>,
-}
 
 /// A finished item as a run's `summary.json` recorded it.
 #[derive(Debug, Clone)]

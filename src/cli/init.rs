@@ -3,9 +3,11 @@
 //! rather than from an example file they do not have.
 
 use super::args::InitArgs;
-use crate::config::starter::{detect, plural, render};
+use super::out;
+use crate::config::starter::{detect, render};
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::report::setup;
 use crate::workspace::Workspace;
 
 /// Writes `.parwf.toml` at the root of the repository around `cwd`; refuses to overwrite.
@@ -28,29 +30,10 @@ pub fn init(args: &InitArgs, ws: &Workspace) -> Result<Exit, Error> {
         .map_err(|e| Error::file("write", &path, e))?;
     std::io::Write::write_all(&mut file, text.as_bytes())
         .map_err(|e| Error::file("write", &path, e))?;
-    println!("wrote {}", path.display());
-    for (kind, globs) in [("lld", &layout.lld), ("issue", &layout.issue)] {
-        for (glob, found) in globs {
-            let n: usize = found.folders.values().sum();
-            println!("  {kind:5}  {glob}  ({n} document{})", plural(n));
-        }
-    }
-    if layout.lld.is_empty() && layout.issue.is_empty() {
-        println!(
-            "  no document folders found: the default globs are written; edit [workflows.*] paths"
-        );
-    }
-    for (folder, n) in &layout.left_out {
-        println!(
-            "  left out: {folder}/ ({n} document{}); add it to a workflow's paths to review it",
-            plural(*n)
-        );
-    }
-    println!("next:");
-    if args.provider.is_none() {
-        println!("  choose a reviewer in [provider] (kind, model, keys), or try: git parwf --provider sim --all --dry-run");
-    }
-    println!("  git parwf --all --dry-run     # what would be reviewed");
-    println!("  parwf install-hook            # gate pushes on a passing review");
+    out::print(&setup::init_written(
+        &path,
+        &layout,
+        args.provider.is_some(),
+    ))?;
     Ok(Exit::Ok)
 }

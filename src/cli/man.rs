@@ -3,14 +3,14 @@
 //! `--install` puts it beside the binary, where man looks for the pages of commands on PATH,
 //! so `git parwf --help` (git runs `man git-parwf`) works after `cargo install`.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use clap::{Arg, Command, CommandFactory};
+use clap::CommandFactory;
 
 use super::args::{Cli, ManArgs};
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::report::manpage;
 
 /// The pages: file stem and how the command is typed.
 const PAGES: [(&str, &str); 2] = [("parwf", "parwf"), ("git-parwf", "git parwf")];
@@ -21,18 +21,7 @@ pub fn page(name: &'static str) -> Vec<u8> {
         .iter()
         .find(|(n, _)| *n == name)
         .map_or(name, |(_, t)| *t);
-    let cmd = Cli::command().name(name).bin_name(typed);
-    let man = clap_mangen::Man::new(cmd.clone());
-    // Rendering into memory cannot fail for I/O reasons.
-    let mut out = Vec::new();
-    let _ = man.render_title(&mut out);
-    let _ = man.render_name_section(&mut out);
-    out.extend(synopsis(&cmd, typed).into_bytes());
-    let _ = man.render_description_section(&mut out);
-    let _ = man.render_options_section(&mut out);
-    out.extend(commands(&cmd, typed).into_bytes());
-    out.extend(tail(name).into_bytes());
-    out
+    manpage::render(Cli::command().name(name).bin_name(typed), name, typed)
 }
 
 /// `parwf man [DIR | --install]`.
@@ -85,171 +74,4 @@ fn install_dir() -> Result<PathBuf, Error> {
         )
     })?;
     Ok(prefix.join("share/man/man1"))
-}
-
-/// roff-escapes text: backslashes, and a leading `.` or `'` that would start a request.
-fn esc(s: &str) -> String {
-    let s = s.replace('\\', "\\e").replace('-', "\\-");
-    if s.starts_with('.') || s.starts_with('\'') {
-        format!("\\&{s}")
-    } else {
-        s
-    }
-}
-
-fn bold(s: &str) -> String {
-    format!("\\fB{}\\fR", esc(s))
-}
-
-fn italic(s: &str) -> String {
-    format!("\\fI{}\\fR", esc(s))
-}
-
-fn shown(arg: &Arg) -> bool {
-    !arg.is_hide_set() && !matches!(arg.get_id().as_str(), "help" | "version")
-}
-
-/// One argument as the synopsis shows it: `[-j|--parallel N]`, `[PATHS]...`, `REMOTE`.
-fn usage(arg: &Arg) -> String {
-    let values: Vec<String> = arg
-        .get_value_names()
-        .map(|v| v.iter().map(|n| italic(n)).collect())
-        .unwrap_or_else(|| vec![italic(&arg.get_id().as_str().to_uppercase())]);
-    let many = matches!(arg.get_action(), clap::ArgAction::Count)
-        || (matches!(arg.get_action(), clap::ArgAction::Append) && arg.is_positional());
-    let text = if arg.is_positional() {
-        values.join(" ")
-    } else {
-        let mut names = Vec::new();
-        if let Some(s) = arg.get_short() {
-            names.push(bold(&format!("-{s}")));
-        }
-        if let Some(l) = arg.get_long() {
-            names.push(bold(&format!("--{l}")));
-        }
-        let takes = arg.get_action().takes_values();
-        if takes {
-            format!("{} {}", names.join("|"), values.join(" "))
-        } else {
-            names.join("|")
-        }
-    };
-    let text = if many { format!("{text}...") } else { text };
-    if arg.is_required_set() {
-        text
-    } else {
-        format!("[{text}]")
-    }
-}
-
-fn synopsis(cmd: &Command, typed: &str) -> String {
-    let args: Vec<String> = cmd
-        .get_arguments()
-        .filter(|a| shown(a))
-        .map(usage)
-        .collect();
-    format!(
-        ".SH SYNOPSIS\n{} {}\n.br\n{} {} [{}]\n",
-        bold(typed),
-        args.join(" "),
-        bold(typed),
-        italic("COMMAND"),
-        italic("OPTIONS")
-    )
-}
-
-/// Every command, nested ones by their full name, each with its own arguments.
-fn commands(cmd: &Command, typed: &str) -> String {
-    let mut out = String::from(".SH COMMANDS\n");
-    let globals: Vec<&str> = cmd
-        .get_arguments()
-        .filter(|a| a.is_global_set())
-        .map(|a| a.get_id().as_str())
-        .collect();
-    fn walk(out: &mut String, cmd: &Command, path: &str, globals: &[&str]) {
-        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-            let full = format!("{path} {}", sub.get_name());
-            if sub.has_subcommands() {
-                walk(out, sub, &full, globals);
-                continue;
-            }
-            let own: Vec<&Arg> = sub
-                .get_arguments()
-                .filter(|a| shown(a) && !globals.contains(&a.get_id().as_str()))
-                .collect();
-            let usage_line: Vec<String> = own.iter().map(|a| usage(a)).collect();
-            let _ = writeln!(out, ".TP\n{} {}", bold(&full), usage_line.join(" "));
-            let about = sub.get_long_about().or(sub.get_about());
-            let _ = writeln!(
-                out,
-                "{}",
-                esc(&about.map(|a| a.to_string()).unwrap_or_default())
-            );
-            if own.is_empty() {
-                continue;
-            }
-            out.push_str(".RS\n");
-            for a in own {
-                let _ = writeln!(
-                    out,
-                    ".TP\n{}",
-                    usage(a).trim_start_matches('[').trim_end_matches(']')
-                );
-                let help = a.get_long_help().or(a.get_help());
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    esc(&help.map(|h| h.to_string()).unwrap_or_default())
-                );
-                let values: Vec<String> = a
-                    .get_possible_values()
-                    .iter()
-                    .filter(|v| !v.is_hide_set())
-                    .map(|v| v.get_name().to_string())
-                    .collect();
-                if !values.is_empty() && a.get_action().takes_values() {
-                    let _ = writeln!(out, ".br\nOne of: {}.", esc(&values.join(", ")));
-                }
-            }
-            out.push_str(".RE\n");
-        }
-    }
-    walk(&mut out, cmd, typed, &globals);
-    out
-}
-
-/// EXIT STATUS, SEE ALSO (pages that exist: these two, git's own) and the version.
-fn tail(name: &str) -> String {
-    let other = if name == "parwf" {
-        "git-parwf"
-    } else {
-        "parwf"
-    };
-    let mut out = String::from(".SH \"EXIT STATUS\"\n");
-    for (code, meaning) in [
-        ("0", "every document approved, or nothing to do"),
-        ("1", "the gate failed: a verdict in fail_on"),
-        ("2", "usage or configuration error"),
-        ("3", "a workflow errored (network, provider, parse)"),
-        (
-            "75",
-            "the key pool was exhausted for longer than max_wait_s; run again later to resume",
-        ),
-        ("130", "interrupted; run the same command again to resume"),
-    ] {
-        let _ = writeln!(out, ".TP\n{}\n{}", bold(code), esc(meaning));
-    }
-    let _ = writeln!(
-        out,
-        ".SH EXAMPLES\n.nf\ngit parwf \\-\\-since main \\-\\-dry\\-run\ngit parwf \\-\\-since main\nparwf install\\-hook\nparwf demo\n.fi"
-    );
-    let _ = writeln!(
-        out,
-        ".SH \"SEE ALSO\"\n{}(1), {}(1), {}(5)",
-        bold(other),
-        bold("git"),
-        bold("githooks")
-    );
-    let _ = writeln!(out, ".SH VERSION\n{}", esc(env!("PARWF_VERSION")));
-    out
 }

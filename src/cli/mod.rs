@@ -7,7 +7,7 @@ mod demo;
 mod hook;
 mod hook_env;
 mod init;
-pub mod install_hook;
+mod install_hook;
 mod man;
 mod out;
 pub mod run;
@@ -27,6 +27,7 @@ use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::color::{self, Choice};
 use crate::report::progress::Mode;
+use crate::report::summary;
 use crate::workspace::Workspace;
 use args::{Cli, ColorArg, Command, ConfigCommand, HookCommand};
 
@@ -206,7 +207,9 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
                 .and_then(|ws| run::run(&args, &ws, &cwd, inputs(Some(&ws)), env, mode));
             // A job reading `--format json` gets a JSON document on stdout either way.
             if let (Err(e), args::Format::Json) = (&ran, args.format) {
-                let _ = out::println(&run::json_error(e));
+                let hint = e.hint();
+                let doc = summary::json_error(&e.to_string(), hint.as_deref(), e.exit().code());
+                let _ = out::println(&doc);
             }
             ran
         }

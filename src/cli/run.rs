@@ -99,20 +99,6 @@ pub fn run(
     Ok(outcome.exit())
 }
 
-/// The `--format json` document of a run that could not run: `{"schema_version": 1,
-/// "error": {"message", "hint", "exit_code"}}`.
-pub fn json_error(e: &Error) -> String {
-    let doc = serde_json::json!({
-        "schema_version": 1,
-        "error": {
-            "message": e.to_string(),
-            "hint": e.hint(),
-            "exit_code": e.exit().code(),
-        },
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
-}
-
 /// How stdout is dressed: colour and the terminal's width when it is a terminal.
 pub fn stdout_style() -> Style {
     let terminal = std::io::stdout().is_terminal();

@@ -1,11 +1,13 @@
 //! `parwf trust [--revoke]`: show the settings of this repository's `.parwf.toml` that need
 //! trust, and record (or forget) the file's content as trusted.
 
+use super::out::{self, say};
 use crate::config::policy::settings_needing_trust;
 use crate::config::trust::{self, content_hash, TrustError, TrustStore};
 use crate::env::Env;
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::report::setup;
 use crate::workspace::Workspace;
 
 /// Runs `parwf trust`.
@@ -15,9 +17,9 @@ pub fn trust(args: &super::args::TrustArgs, ws: &Workspace, env: &Env) -> Result
     let file = root.join(".parwf.toml");
     if args.revoke {
         if store.revoke(&file)? {
-            println!("parwf trust: no longer trusted: {}", file.display());
+            say!("parwf trust: no longer trusted: {}", file.display());
         } else {
-            println!("parwf trust: {} was not trusted", file.display());
+            say!("parwf trust: {} was not trusted", file.display());
         }
         return Ok(Exit::Ok);
     }
@@ -34,19 +36,10 @@ pub fn trust(args: &super::args::TrustArgs, ws: &Workspace, env: &Env) -> Result
     // What is shown and what is recorded are the same bytes.
     let hash = content_hash(text.as_bytes());
     let settings = settings_needing_trust(&file, &text)?;
-    println!("parwf trust: {} (sha256 {})", file.display(), &hash[..16]);
-    if settings.is_empty() {
-        println!("  it sets nothing that needs trust: it is used as it is");
-    } else {
-        println!("  these settings run commands, read files or choose where requests and keys go:");
-        let w = settings.iter().map(|s| s.key.len()).max().unwrap_or(0);
-        for s in &settings {
-            println!("    {:w$} = {}  # line {}", s.key, s.value, s.line);
-        }
-    }
+    out::print(&setup::trust_settings(&file, &hash, &settings))?;
     store.trust(&file, &hash)?;
-    println!(
-        "trusted as it is now: any change needs `parwf trust` again (undo: parwf trust --revoke)"
-    );
+    out::println(
+        "trusted as it is now: any change needs `parwf trust` again (undo: parwf trust --revoke)",
+    )?;
     Ok(Exit::Ok)
 }

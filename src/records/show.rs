@@ -38,6 +38,37 @@ pub enum Found {
     Unknown,
 }
 
+impl Found {
+    /// The review, or why there is none to show for `target` (a usage error with a hint).
+    pub fn review(self, target: &str) -> Result<StoredReview, Error> {
+        match self {
+            Found::Review(review) => Ok(review),
+            Found::Ambiguous(candidates) => {
+                let list: Vec<String> = candidates
+                    .iter()
+                    .map(|(id, path)| format!("{id} ({path})"))
+                    .collect();
+                Err(Error::usage(
+                    format!(
+                        "`{target}` names {} documents: {}",
+                        candidates.len(),
+                        list.join(", ")
+                    ),
+                    "pass one of these IDs, or the document's path",
+                ))
+            }
+            Found::NoReview(what) => Err(Error::usage(
+                format!("no review stored for {what}"),
+                "review it with `git parwf PATH`; after a teammate's review, fetch their notes: git fetch origin refs/notes/parwf:refs/notes/parwf",
+            )),
+            Found::Unknown => Err(Error::usage(
+                format!("no document `{target}`"),
+                "pass a document ID (e.g. LLD-42) or path; `parwf status` lists them",
+            )),
+        }
+    }
+}
+
 /// The latest stored review of the document `target` names: an ID (`LLD-42`, `lld-42`; a
 /// number alone when only one document has it) or a path (relative to `cwd`).
 pub fn find_review(

@@ -285,6 +285,20 @@ impl Summary {
 
 /// What the table says under an item: its error, why its verdict is UNKNOWN, or how the
 /// revise loop ended; and the hint, when there is one.
+/// The `--format json` document of a run that could not run: `{"schema_version": 1,
+/// "error": {"message", "hint", "exit_code"}}`.
+pub fn json_error(message: &str, hint: Option<&str>, exit_code: i32) -> String {
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "error": {
+            "message": message,
+            "hint": hint,
+            "exit_code": exit_code,
+        },
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
 fn note(i: &ItemResult) -> Option<String> {
     let rule = i
         .rule

@@ -19,33 +19,20 @@ use crate::discover::push::{push_ranges, PushRange, RefUpdate};
 use crate::discover::{self, DiscoverOptions, Selection};
 use crate::env::Env;
 use crate::error::Error;
-use crate::model::{Gate, Item, Verdict};
+use crate::model::Gate;
 use crate::report::progress::Mode;
+pub use crate::report::refusal::{Checked, Refusal};
 use crate::report::summary::Summary;
 use crate::workspace::Workspace;
 use crate::writeback::cache::NoteRule;
 use crate::writeback::notes::NotesStore;
+use crate::writeback::share::{self, ShareError};
 use crate::writeback::{model_label, RunInfo};
 
-/// What the hook knows about one changed document.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    pub item: Item,
-    /// The verdict of the note on its blob (or of this hook's review), if any.
-    pub verdict: Option<Verdict>,
-    pub blocking: usize,
-    /// Index of the push range that changed it.
-    pub range: usize,
-    /// Why it cannot be reviewed at all (a file name that gives no ID).
-    pub problem: Option<String>,
-}
-
-impl Checked {
-    /// Whether the document may be pushed: it can be reviewed and its verdict passes. (A
-    /// badly named file may share its content, and so a note, with a good document.)
-    fn passes(&self, gate: &Gate) -> bool {
-        self.problem.is_none() && gate.passes(self.verdict)
-    }
+/// Whether a document may be pushed: it can be reviewed and its verdict passes. (A badly
+/// named file may share its content, and so a note, with a good document.)
+fn passes(c: &Checked, gate: &Gate) -> bool {
+    c.problem.is_none() && gate.passes(c.verdict)
 }
 
 /// The gate's decision on a push.
@@ -57,21 +44,6 @@ pub enum HookDecision {
     Approved(Vec<String>),
     /// Some changed documents lack a passing review.
     Refused(Refusal),
-}
-
-/// Why a push is refused, with what the refusal message needs.
-#[derive(Debug)]
-pub struct Refusal {
-    pub failing: Vec<Checked>,
-    /// Changed documents in all.
-    pub total: usize,
-    pub ranges: Vec<PushRange>,
-    /// HEAD's commit, to tell whether a range is the checked-out branch.
-    pub head: Option<String>,
-    /// `mode = "review"` ran out of time.
-    pub unfinished: Option<Duration>,
-    /// No provider is configured, so no note can match one.
-    pub no_provider: bool,
 }
 
 /// What review mode printed of its runs, for the hook to show.
@@ -120,7 +92,7 @@ pub fn pre_push(
     }
     let gate = config.gate();
     let mut unfinished = None;
-    if config.hook.mode == HookMode::Review && checked.iter().any(|c| !c.passes(&gate)) {
+    if config.hook.mode == HookMode::Review && checked.iter().any(|c| !passes(c, &gate)) {
         let limit = Duration::from_secs(config.hook.timeout_s.max(1));
         let review = Review {
             ws,
@@ -136,7 +108,7 @@ pub fn pre_push(
     }
     let total = checked.len();
     let (passing, failing): (Vec<Checked>, Vec<Checked>) =
-        checked.into_iter().partition(|c| c.passes(&gate));
+        checked.into_iter().partition(|c| passes(c, &gate));
     if failing.is_empty() {
         return Ok(HookDecision::Approved(
             passing.into_iter().map(|c| c.item.id).collect(),
@@ -156,6 +128,34 @@ pub fn pre_push(
         unfinished,
         no_provider: rule.info.model.is_empty(),
     }))
+}
+
+/// What became of the verdict notes once a push passed the gate.
+#[derive(Debug)]
+pub enum NotesAfterPush {
+    /// `[hook] push_notes` is off: the user is told how to send them.
+    NotAsked,
+    /// They went to the remote.
+    Pushed,
+    /// Pushing them failed; the push itself goes on.
+    Failed(ShareError),
+    /// No work tree to push them from.
+    NoWorkTree,
+}
+
+/// The verdicts that let a push through reach `remote` with it when `push` (`[hook]
+/// push_notes`) asks for it. A failure to push the notes never stops the push.
+pub fn push_notes(ws: &Workspace, remote: &str, push: bool) -> NotesAfterPush {
+    if !push {
+        return NotesAfterPush::NotAsked;
+    }
+    let Ok(dir) = ws.workdir() else {
+        return NotesAfterPush::NoWorkTree;
+    };
+    match share::push_notes(dir, remote) {
+        Ok(()) => NotesAfterPush::Pushed,
+        Err(e) => NotesAfterPush::Failed(e),
+    }
 }
 
 /// The documents each range changes, once each (by path and blob).
@@ -229,7 +229,7 @@ impl Review<'_> {
         let started = Instant::now();
         let mut finished = true;
         for (n, range) in ranges.iter().enumerate() {
-            if checked.iter().all(|c| c.range != n || c.passes(self.gate)) {
+            if checked.iter().all(|c| c.range != n || passes(c, self.gate)) {
                 continue;
             }
             let Some(left) = limit.checked_sub(started.elapsed()) else {
