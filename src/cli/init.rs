@@ -5,13 +5,15 @@
 use super::args::InitArgs;
 use super::out;
 use crate::config::starter::{detect, render};
+use crate::config::trust::{self, content_hash, TrustError, TrustStore};
+use crate::env::Env;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::setup;
 use crate::workspace::Workspace;
 
 /// Writes `.parwf.toml` at the root of the repository around `cwd`; refuses to overwrite.
-pub fn init(args: &InitArgs, ws: &Workspace) -> Result<Exit, Error> {
+pub fn init(args: &InitArgs, ws: &Workspace, env: &Env) -> Result<Exit, Error> {
     let root = ws.workdir()?.to_path_buf();
     let path = root.join(".parwf.toml");
     if path.exists() {
@@ -30,6 +32,10 @@ pub fn init(args: &InitArgs, ws: &Workspace) -> Result<Exit, Error> {
         .map_err(|e| Error::file("write", &path, e))?;
     std::io::Write::write_all(&mut file, text.as_bytes())
         .map_err(|e| Error::file("write", &path, e))?;
+    if args.provider.is_some() {
+        let store = TrustStore::at(trust::store_path(env).ok_or(TrustError::NoHome)?);
+        store.trust(&trust::canonical(&path)?, &content_hash(text.as_bytes()))?;
+    }
     out::print(&setup::init_written(
         &path,
         &layout,

@@ -230,7 +230,7 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(Command::Hook(HookCommand::PrePushEnv)) => {
             hook_env::pre_push_env(&cwd, env, |ws| inputs(Some(ws)), mode)
         }
-        Some(Command::Init(args)) => init::init(&args, &workspace()?),
+        Some(Command::Init(args)) => init::init(&args, &workspace()?, env),
         Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::InstallHook(args)) => install_hook::install_hook(&args, &workspace()?),
         Some(Command::Trust(args)) => trust_cmd::trust(&args, &workspace()?, env),

@@ -30,9 +30,13 @@ pub fn init_written(path: &Path, layout: &Layout, provider_chosen: bool) -> Stri
             plural(*n)
         ));
     }
+    if provider_chosen {
+        // The user chose the reviewer by running init: the file is theirs as written.
+        out.push_str("  trusted as written ([provider] chooses what runs and where keys go): after you edit it, run `parwf trust` (it shows what it trusts)\n");
+    }
     out.push_str("next:\n");
     if !provider_chosen {
-        out.push_str("  choose a reviewer in [provider] (kind, model, keys), or try: git parwf --provider sim --all --dry-run\n");
+        out.push_str("  choose a reviewer in [provider] (kind, model, keys), then `parwf trust`; or try: git parwf --provider sim --all --dry-run\n");
     }
     out.push_str("  git parwf --all --dry-run     # what would be reviewed\n");
     out.push_str("  parwf install-hook            # gate pushes on a passing review\n");

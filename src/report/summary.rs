@@ -245,7 +245,7 @@ impl Summary {
         };
         let _ = writeln!(
             out,
-            "wall {:.1}s, review time {:.1}s{waiting}, speed-up {:.2}x at --parallel {}, at most {} LLM call{} at once (efficiency {:.0}% of {} available)",
+            "wall {:.1}s, review time {:.1}s{waiting}, speed-up {:.2}x at --parallel {} (peak {} LLM call{} at once; efficiency {:.0}% of {} available)",
             self.wall_ms as f64 / 1000.0,
             self.review_ms_total as f64 / 1000.0,
             self.speedup,
@@ -261,12 +261,14 @@ impl Summary {
             self.coordinator_overhead_pct,
             self.rate_limit_wait_ms as f64 / 1000.0
         );
+        // One line per key: the figures of several keys on one line wrap on any terminal.
         for k in &self.keys {
             let _ = write!(
                 out,
-                "; {} {} req/{} 429/{:.1}s cooling/{} at once (cap {})",
+                "\n  {}: {} request{}, {} rate limited, {:.1}s cooling, peak {} at once (cap {})",
                 k.key,
                 k.requests,
+                if k.requests == 1 { "" } else { "s" },
                 k.rate_limited,
                 k.cooling_ms as f64 / 1000.0,
                 k.peak_in_flight,

@@ -32,6 +32,7 @@ fn demo_runs_offline_and_exits_zero() {
         r"(?m)^coordinator overhead .*$",
         "coordinator overhead [FIGURES]",
     );
+    s.add_filter(r"(?m)^  key-\d+: .*$", "  [KEY FIGURES]");
     s.bind(|| insta::assert_snapshot!("summary", text));
     assert!(stderr(&out).contains("shares LLD-101"), "{}", stderr(&out));
 }

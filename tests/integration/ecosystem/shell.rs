@@ -87,6 +87,25 @@ fn init_fills_in_the_provider_asked_for() {
     // No folder found: the defaults are written, and said to be.
     let text = std::fs::read_to_string(repo.path().join(".parwf.toml")).unwrap();
     assert!(text.contains("paths = [\"docs/lld/**/*.md\"]"), "{text}");
+    // The user chose the reviewer by running init: the file is trusted as written, so a run
+    // starts; an edit needs `parwf trust` again.
+    assert!(
+        stdout(&out).contains("trusted as written"),
+        "{}",
+        stdout(&out)
+    );
+    repo.write("docs/lld/LLD-1-a.md", GOOD_LLD);
+    repo.commit_all("a design");
+    let run = repo.parwf(&["--all", "--write", "none"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    std::fs::write(
+        repo.path().join(".parwf.toml"),
+        format!("{text}\n# edited\n"),
+    )
+    .unwrap();
+    let run = repo.parwf(&["--all", "--write", "none"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("is not trusted"), "{}", stderr(&run));
 }
 
 /// Runs `script` in a real bash with the completion loaded; returns stdout.

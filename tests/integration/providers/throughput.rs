@@ -134,7 +134,7 @@ fn one_key_runs_several_requests_at_once_by_default() {
                     .collect::<Vec<_>>()
             )
         )
-        .contains("key-1 3 req/0 429/0.0s cooling/3 at once (cap 3)"),
+        .contains("  key-1: 3 requests, 0 rate limited, 0.0s cooling, peak 3 at once (cap 3)"),
         "the summary shows the key's concurrency"
     );
 }
