@@ -82,7 +82,7 @@ pub(super) fn kinds(
         for (field, globs) in [("paths", &w.paths), ("exclude", &w.exclude)] {
             for glob in globs {
                 if let Err(e) = parse_glob(glob) {
-                    return Err(bad(field, format!("invalid glob `{glob}`: {e}")));
+                    return Err(bad(field, format!("invalid glob `{glob}`: {}", e.kind())));
                 }
             }
         }
@@ -98,9 +98,9 @@ pub(super) fn kinds(
 }
 
 /// A glob as discovery reads it: `*` stays within one directory, `**` crosses them.
-pub fn parse_glob(glob: &str) -> Result<globset::Glob, String> {
+/// Errors name the problem (`e.kind()`), not the whole glob, which callers already show.
+pub fn parse_glob(glob: &str) -> Result<globset::Glob, globset::Error> {
     globset::GlobBuilder::new(glob)
         .literal_separator(true)
         .build()
-        .map_err(|e| e.kind().to_string())
 }

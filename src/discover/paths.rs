@@ -46,14 +46,17 @@ impl Matcher {
         let mut roots: Vec<String> = Vec::new();
         for (n, kind) in kinds.iter().enumerate() {
             for pattern in &kind.paths {
-                let glob = parse_glob(pattern).map_err(|e| bad(kind, pattern, e))?;
+                let glob =
+                    parse_glob(pattern).map_err(|e| bad(kind, pattern, e.kind().to_string()))?;
                 builder.add(glob);
                 globs.push((n, fixed_start(pattern)));
                 roots.push(literal_dir_prefix(pattern));
             }
             let mut exclude = GlobSetBuilder::new();
             for pattern in &kind.exclude {
-                exclude.add(parse_glob(pattern).map_err(|e| bad(kind, pattern, e))?);
+                exclude.add(
+                    parse_glob(pattern).map_err(|e| bad(kind, pattern, e.kind().to_string()))?,
+                );
             }
             excludes.push(if kind.exclude.is_empty() {
                 None
