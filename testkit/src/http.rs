@@ -67,7 +67,24 @@ impl HttpResponse {
     }
 }
 
-type Handler = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
+/// An answer decided when the request arrives and built when it leaves, after `after`: how
+/// real servers compute rate-limit headers (at send time, not at admission).
+pub struct Planned {
+    pub after: Duration,
+    pub build: Box<dyn FnOnce() -> HttpResponse + Send>,
+}
+
+impl Planned {
+    /// `response` at once.
+    pub fn now(response: HttpResponse) -> Planned {
+        Planned {
+            after: Duration::ZERO,
+            build: Box::new(move || response),
+        }
+    }
+}
+
+type Handler = Arc<dyn Fn(&HttpRequest) -> Planned + Send + Sync>;
 
 /// A running server; stops when dropped.
 pub struct LocalServer {
@@ -80,6 +97,19 @@ impl LocalServer {
     /// Binds 127.0.0.1 on a free port and serves on its own thread and runtime.
     pub fn start(
         handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> std::io::Result<LocalServer> {
+        LocalServer::start_planned(move |req| {
+            let response = handler(req);
+            Planned {
+                after: response.delay,
+                build: Box::new(move || response),
+            }
+        })
+    }
+
+    /// As [`LocalServer::start`], with answers built after their delay (see [`Planned`]).
+    pub fn start_planned(
+        handler: impl Fn(&HttpRequest) -> Planned + Send + Sync + 'static,
     ) -> std::io::Result<LocalServer> {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
@@ -99,6 +129,7 @@ impl LocalServer {
                     let accept = async {
                         loop {
                             if let Ok((sock, _)) = listener.accept().await {
+                                let _ = sock.set_nodelay(true);
                                 tokio::spawn(serve(sock, handler.clone()));
                             }
                         }
@@ -144,10 +175,11 @@ async fn serve(sock: TcpStream, handler: Handler) {
         let close = req
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        let resp = handler(&req);
-        if !resp.delay.is_zero() {
-            tokio::time::sleep(resp.delay).await;
+        let planned = handler(&req);
+        if !planned.after.is_zero() {
+            tokio::time::sleep(planned.after).await;
         }
+        let resp = (planned.build)();
         let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
         for (k, v) in &resp.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
