@@ -1,10 +1,10 @@
 //! SIGTERM (`kill`, a CI job cancelled) and SIGHUP (a closed terminal, a dropped ssh) stop a
 //! run like Ctrl+C: the summary says so, checkpoints stay, the exit status is 128 + signal.
 
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::process::Child;
 
-use super::*;
+use crate::support::process::{read_until, signal, spawn};
 use crate::support::repo_with_branch;
 
 /// The sim reviewer asks for a revision of these, so `--revise` drafts.
@@ -17,36 +17,12 @@ const SLOW: &[(&str, &str)] = &[
     ("PARWF_SIM__JITTER_MS", "0"),
 ];
 
-fn spawn(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parwf"));
-    cmd.args(args)
-        .current_dir(repo.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    hermetic_env(&mut cmd, &repo.home());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("spawn parwf")
-}
-
-/// Reads stderr until a line contains `needle`; the rest of stderr is drained in a thread.
+/// Waits for `needle` on stderr; the rest of stderr is drained in a thread.
 fn wait_for(child: &mut Child, needle: &str) -> std::thread::JoinHandle<String> {
-    let mut reader = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).expect("read stderr");
-        assert!(n > 0, "stderr ended before {needle:?}:\n{seen}");
-        seen.push_str(&line);
-        if line.contains(needle) {
-            break;
-        }
-    }
+    let (seen, mut reader) = read_until(child, needle);
     std::thread::spawn(move || {
         let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+        let _ = reader.read_to_string(&mut rest);
         seen + &rest
     })
 }
@@ -67,12 +43,7 @@ fn stopped_by(sig: &str, name: &str, code: i32, fresh: bool) {
     let mut child = spawn(&repo, &args, SLOW);
     // Once an item drafts, its first review is checkpointed; three items never started.
     let rest = wait_for(&mut child, "drafting revision 1");
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .expect("kill")
-        .success();
-    assert!(ok);
+    signal(&child, sig);
     let out = child.wait_with_output().expect("wait");
     let err = rest.join().expect("stderr");
     let text = String::from_utf8_lossy(&out.stdout);

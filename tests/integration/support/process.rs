@@ -12,6 +12,7 @@ pub fn spawn(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parwf"));
     cmd.args(args)
         .current_dir(repo.path())
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     hermetic_env(&mut cmd, &repo.home());
