@@ -9,7 +9,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+
+use common::{ms, paired_medians};
 
 /// The roots of the built-in globs (`docs/lld/**/*.md`, `docs/issues/**/*.md`,
 /// `ideas/active/*.md`): the pathspec a user would give git for the same question.
@@ -147,10 +151,6 @@ fn succeeded(command: &str, out: Output) -> Result<Output, BenchError> {
     Err(BenchError::Failed { command, stderr })
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 /// Keeps git and parwf away from the user's config, keys and `PARWF_*` settings.
 fn hermetic(cmd: &mut Command, dir: &Path, home: &Path) {
     for (k, _) in std::env::vars() {
@@ -164,29 +164,6 @@ fn hermetic(cmd: &mut Command, dir: &Path, home: &Path) {
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("CI", "true");
-}
-
-/// Median wall times of `a` and `b` over `runs` alternating runs each (after a warm-up), so
-/// that load from other processes on a shared machine falls on both alike.
-fn paired_medians(
-    runs: usize,
-    mut a: impl FnMut() -> std::io::Result<()>,
-    mut b: impl FnMut() -> std::io::Result<()>,
-) -> std::io::Result<(Duration, Duration)> {
-    a()?;
-    b()?;
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let t = Instant::now();
-        a()?;
-        ta.push(t.elapsed());
-        let t = Instant::now();
-        b()?;
-        tb.push(t.elapsed());
-    }
-    ta.sort();
-    tb.sort();
-    Ok((ta[ta.len() / 2], tb[tb.len() / 2]))
 }
 
 fn code_path(dir: &str, i: usize) -> String {

@@ -289,7 +289,7 @@ pub fn discovery(label: &str, commits: usize, docs: usize) -> Result<(), Error> 
                 .stdout(Stdio::null())
                 .status()
         };
-        let (ours, theirs) = paired_medians(|| parwf().map(|_| ()), || git().map(|_| ()))?;
+        let (ours, theirs) = paired_medians(15, || parwf().map(|_| ()), || git().map(|_| ()))?;
         println!(
             "{label}: {commits} commits, {docs} documents (generated in {:.1}s), --since {since}: {items} changed: parwf --dry-run {:.1} ms, git diff --name-only {:.1} ms, ratio {:.2} (target ≤ 1.5)",
             gen.as_secs_f64(),
@@ -303,16 +303,17 @@ pub fn discovery(label: &str, commits: usize, docs: usize) -> Result<(), Error> 
 
 // ---- timing --------------------------------------------------------------------------------
 
-/// Median wall times of `a` and `b` over 15 alternating runs each (after a warm-up), so
+/// Median wall times of `a` and `b` over `runs` alternating runs each (after a warm-up), so
 /// that load from other processes on a shared machine falls on both alike.
 pub fn paired_medians(
+    runs: usize,
     mut a: impl FnMut() -> std::io::Result<()>,
     mut b: impl FnMut() -> std::io::Result<()>,
-) -> Result<(Duration, Duration), Error> {
+) -> std::io::Result<(Duration, Duration)> {
     a()?;
     b()?;
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    for _ in 0..15 {
+    for _ in 0..runs {
         let t = Instant::now();
         a()?;
         ta.push(t.elapsed());
