@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::tools;
-use crate::support::docs::{GOOD_LLD, REVISE_LLD};
+use crate::support::docs::{GOOD_LLD, REVISE_LLD, SIM};
 use crate::support::push::Pushing;
 use crate::support::{hermetic_env, stderr, stdout, Repo};
 
@@ -31,12 +31,13 @@ fn path_with(extra: &[&Path]) -> String {
         .into_owned()
 }
 
-/// Runs `program ARGS` in the repo, hermetic, with `path` as PATH.
+/// Runs `program ARGS` in the repo, hermetic, with `path` as PATH and the sim provider the
+/// reviews use configured (a verdict note counts only for the configured provider).
 fn run_in(repo: &Repo, program: &Path, args: &[&str], path: &str) -> Output {
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir(repo.path());
     hermetic_env(&mut cmd, &repo.home());
-    cmd.env("PATH", path);
+    cmd.env("PATH", path).envs(SIM.iter().copied());
     cmd.output().expect("spawn")
 }
 
