@@ -88,6 +88,9 @@ impl Reporter {
             );
             // Its own clock: the elapsed time moves while no item finishes.
             bar.enable_steady_tick(Duration::from_millis(200));
+            // Drawn now, before any line is printed above it: a frame of printed lines alone
+            // ends at column BAR_WIDTH, not at the edge, and the next line would be glued on.
+            bar.tick();
             bar
         });
         let cursor_hidden = mode == Mode::Bars && console::Term::stderr().hide_cursor().is_ok();
