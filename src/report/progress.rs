@@ -88,9 +88,6 @@ impl Reporter {
             );
             // Its own clock: the elapsed time moves while no item finishes.
             bar.enable_steady_tick(Duration::from_millis(200));
-            // Drawn now, before any line is printed above it: a frame of printed lines alone
-            // ends at column BAR_WIDTH, not at the edge, and the next line would be glued on.
-            bar.tick();
             bar
         });
         let cursor_hidden = mode == Mode::Bars && console::Term::stderr().hide_cursor().is_ok();
@@ -154,8 +151,14 @@ impl Reporter {
         match self.mode {
             Mode::Quiet => {}
             Mode::Bars if !self.finished.load(Ordering::SeqCst) => {
-                // MultiProgress::println clears the bars, prints whole lines, redraws.
-                let _ = self.multi.println(text);
+                // The bars are cleared, the lines written with their own newlines, the bars
+                // drawn again below them. Not MultiProgress::println: it draws the lines as
+                // part of a frame and, when no bar has been drawn yet, ends that frame at
+                // column BAR_WIDTH rather than at the edge, so the next line is glued on.
+                self.multi.suspend(|| {
+                    let mut err = std::io::stderr().lock();
+                    let _ = writeln!(err, "{text}");
+                });
             }
             Mode::Bars | Mode::Plain => {
                 let _guard = self.plain.lock().unwrap_or_else(|p| p.into_inner());
