@@ -10,6 +10,7 @@ use std::process::Command;
 
 use super::tools;
 use crate::support::docs::{GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::push::Pushing;
 use crate::support::{hermetic_env, stderr, stdout};
 
@@ -436,10 +437,10 @@ fn the_gitlab_job_gates_a_merge_request_with_a_junit_report() {
     p.repo.commit_all("cache design");
     let out = job(&p);
     let log = format!("{}{}", stdout(&out), stderr(&out));
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "the job fails on the gate: {log}"
+    assert_exit_for(
+        &format!("the job fails on the gate: {log}"),
+        &out,
+        exit::GATE_FAILED,
     );
     assert!(!log.contains("cargo was run"), "{log}");
     let report = std::fs::read_to_string(p.repo.path().join("parwf-junit.xml")).unwrap();
@@ -449,7 +450,7 @@ fn the_gitlab_job_gates_a_merge_request_with_a_junit_report() {
     p.repo.write(DOC, GOOD_LLD);
     p.repo.commit_all("cache design, revised");
     let out = job(&p);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let report = std::fs::read_to_string(p.repo.path().join("parwf-junit.xml")).unwrap();
     assert!(
         report.contains("tests=\"1\" failures=\"0\" errors=\"0\""),

@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 
 use super::tools;
 use crate::support::docs::{GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::exit::{self, assert_exit};
 use crate::support::push::Pushing;
 use crate::support::{hermetic_env, stderr, stdout, Repo};
 
@@ -162,7 +163,7 @@ fn the_pre_commit_framework_runs_the_gate_on_push() {
 fn the_env_entry_point_refuses_to_guess_without_a_push() {
     let p = Pushing::new();
     let out = p.repo.parwf(&["hook", "pre-push-env"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(stderr(&out).contains("pre-commit install --hook-type pre-push"));
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::tools;
 use crate::support::docs::{GOOD_LLD, REVISE_LLD, SIM};
+use crate::support::exit::{self, assert_exit};
 use crate::support::{repo_with_branch, stderr, stdout, Repo};
 
 /// The sim reviewer blocks a design that keeps secrets in plaintext.
@@ -52,7 +53,7 @@ fn violations(schema: &Value, doc: &Value) -> Vec<String> {
 fn json_output_matches_its_schema_in_every_item_state() {
     let repo = mixed_repo();
     let out = run(&repo, &["--since", "main", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let states: Vec<&str> = doc["items"]
         .as_array()
@@ -101,11 +102,11 @@ fn json_output_matches_its_schema_in_every_item_state() {
 #[test]
 fn dry_run_json_matches_its_schema() {
     let repo = mixed_repo();
-    assert_eq!(run(&repo, &["--since", "main"]).status.code(), Some(3));
+    assert_exit(&run(&repo, &["--since", "main"]), exit::WORKFLOW_ERROR);
     repo.write("docs/lld/LLD-009-new.md", GOOD_LLD);
     repo.commit_all("one more");
     let out = run(&repo, &["--since", "main", "--dry-run", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let states: Vec<&str> = doc["items"]
         .as_array()
@@ -128,7 +129,7 @@ fn dry_run_json_matches_its_schema() {
 fn sarif_of_mixed_run() -> (Repo, Value, String) {
     let repo = mixed_repo();
     let out = run(&repo, &["--since", "main", "--format", "sarif"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let text = stdout(&out);
     let doc: Value = serde_json::from_str(&text).expect("SARIF is JSON");
     (repo, doc, text)
@@ -259,7 +260,7 @@ fn sarif_passes_microsofts_sarif_validator() {
 fn junit_has_one_test_case_per_document_with_the_findings_in_failures() {
     let repo = mixed_repo();
     let out = run(&repo, &["--since", "main", "--format", "junit"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let xml = stdout(&out);
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(

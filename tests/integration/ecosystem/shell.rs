@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use super::tools;
 use crate::support::docs::{GOOD_LLD, SIM};
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::{hermetic_env, repo_with_branch, stderr, stdout, Repo};
 
 fn parwf_bin() -> &'static str {
@@ -26,7 +27,7 @@ fn init_writes_globs_for_the_folders_it_finds_and_never_overwrites() {
         repo.write(path, GOOD_LLD);
     }
     let out = repo.parwf(&["init"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let text = std::fs::read_to_string(repo.path().join(".parwf.toml")).unwrap();
     assert!(text.contains("paths = [\"docs/lld/**/*.md\"]"), "{text}");
     assert!(text.contains("paths = [\"ideas/active/*.md\"]"), "{text}");
@@ -40,7 +41,7 @@ fn init_writes_globs_for_the_folders_it_finds_and_never_overwrites() {
     // The file is one parwf reads without a warning, and its globs take exactly those
     // documents.
     let shown = repo.parwf(&["config", "show"]);
-    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    assert_exit(&shown, exit::OK);
     assert!(!stderr(&shown).contains("warning"), "{}", stderr(&shown));
     repo.commit_all("docs");
     let listed = repo.parwf(&["--all", "--dry-run", "--provider", "sim"]);
@@ -57,7 +58,7 @@ fn init_writes_globs_for_the_folders_it_finds_and_never_overwrites() {
 
     std::fs::write(repo.path().join(".parwf.toml"), "parallel = 2\n").unwrap();
     let again = repo.parwf(&["init", "--provider", "openai"]);
-    assert_eq!(again.status.code(), Some(2));
+    assert_exit(&again, exit::USAGE);
     assert!(
         stderr(&again).contains("already exists"),
         "{}",
@@ -74,7 +75,7 @@ fn init_writes_globs_for_the_folders_it_finds_and_never_overwrites() {
 fn init_fills_in_the_provider_asked_for() {
     let repo = Repo::new();
     let out = repo.parwf(&["init", "--provider", "sim"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let shown = stdout(&repo.parwf(&["config", "show"]));
     let kind = shown
         .lines()
@@ -97,14 +98,14 @@ fn init_fills_in_the_provider_asked_for() {
     repo.write("docs/lld/LLD-1-a.md", GOOD_LLD);
     repo.commit_all("a design");
     let run = repo.parwf(&["--all", "--write", "none"]);
-    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_exit(&run, exit::OK);
     std::fs::write(
         repo.path().join(".parwf.toml"),
         format!("{text}\n# edited\n"),
     )
     .unwrap();
     let run = repo.parwf(&["--all", "--write", "none"]);
-    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert_exit(&run, exit::USAGE);
     assert!(stderr(&run).contains("is not trusted"), "{}", stderr(&run));
 }
 
@@ -176,7 +177,7 @@ fn every_shell_gets_a_script() {
             .args(["completions", shell])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert_exit_for(shell, &out, exit::OK);
         assert!(stdout(&out).contains(marker), "{shell}: {}", stdout(&out));
         assert!(stdout(&out).contains(value), "{shell}");
     }
@@ -238,7 +239,7 @@ fn man_install_puts_the_page_where_git_parwf_help_finds_it() {
         &repo.home(),
         repo.path(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let dir = root.path().join("share/man/man1");
     assert!(dir.join("git-parwf.1").is_file() && dir.join("parwf.1").is_file());
     assert!(
@@ -269,7 +270,7 @@ fn man_install_puts_the_page_where_git_parwf_help_finds_it() {
 #[test]
 fn the_man_page_has_value_names_and_only_real_references() {
     let out = Command::new(parwf_bin()).arg("man").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit(&out, exit::OK);
     let roff = stdout(&out);
     assert!(roff.starts_with(".ie") || roff.contains(".TH"), "{roff}");
     let Some(man) = tools::find("man") else {
@@ -389,7 +390,7 @@ fn quiet_and_verbose_change_what_goes_to_stderr() {
     assert!(stderr(&normal).contains("[LLD-1]"), "{}", stderr(&normal));
     assert!(!stderr(&normal).contains("DEBUG"), "{}", stderr(&normal));
     let quiet = run(&["-q"], &[]);
-    assert_eq!(quiet.status.code(), Some(0));
+    assert_exit(&quiet, exit::OK);
     assert_eq!(stderr(&quiet), "", "-q: no progress lines");
     assert!(stdout(&quiet).contains("APPROVED"), "results still print");
     // -vv: parwf's debug events; PARWF_LOG wins over the flags.
@@ -408,7 +409,7 @@ fn quiet_and_verbose_change_what_goes_to_stderr() {
         stderr(&overridden)
     );
     let conflict = run(&["-q", "-v"], &[]);
-    assert_eq!(conflict.status.code(), Some(2));
+    assert_exit(&conflict, exit::USAGE);
 }
 
 #[test]
@@ -444,12 +445,12 @@ fn global_flags_work_before_a_command_and_run_options_do_not() {
         vec!["status", "-q"],
     ] {
         let out = repo.parwf(&args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_exit_for(&format!("{args:?}"), &out, exit::OK);
     }
     let out = repo.parwf_in(&sub, &["-C", "..", "status", "--format", "json"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let out = repo.parwf(&["--since", "main", "status"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, exit::USAGE);
     assert!(
         stderr(&out).contains("cannot be used with a command"),
         "{}",

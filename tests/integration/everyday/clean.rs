@@ -3,7 +3,8 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::support::{repo_with_branch, stderr, stdout};
+use crate::support::exit::{self, assert_exit};
+use crate::support::{repo_with_branch, stdout};
 
 fn run_dirs(repo: &Repo) -> Vec<std::path::PathBuf> {
     let runs = repo.path().join(".git/parwf/runs");
@@ -24,12 +25,12 @@ fn age(path: &Path, days: u64) {
 fn clean_keeps_recent_records_unless_asked_and_can_show_first() {
     let repo = repo_with_branch(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
     let out = repo.parwf_in(repo.path(), &["--since", "main"], FAST);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(run_dirs(&repo).len(), 1);
 
     // No arguments: only what is older than 30 days goes; today's run stays.
     let out = repo.parwf(&["clean"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(run_dirs(&repo).len(), 1, "{}", stdout(&out));
     let text = stdout(&out);
     assert!(
@@ -41,7 +42,7 @@ fn clean_keeps_recent_records_unless_asked_and_can_show_first() {
     let old = run_dirs(&repo).remove(0);
     age(&old, 40);
     let out = repo.parwf(&["clean", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let name = old.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
         stdout(&out).contains(&format!("would remove runs/{name}")),
@@ -59,12 +60,12 @@ fn clean_keeps_recent_records_unless_asked_and_can_show_first() {
 
     // --all wipes even today's records; --all and --older-than do not go together.
     let out = repo.parwf_in(repo.path(), &["--since", "main", "--fresh"], FAST);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(run_dirs(&repo).len(), 1);
     let out = repo.parwf(&["clean", "--all", "--older-than", "3"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, exit::USAGE);
     let out = repo.parwf(&["clean", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(run_dirs(&repo).is_empty());
 
     let out = repo.parwf(&["clean", "--help"]);

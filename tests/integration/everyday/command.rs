@@ -2,6 +2,7 @@
 //! when it cannot run at all, and an UNKNOWN answer explained.
 
 use super::*;
+use crate::support::exit::{self, assert_exit};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 fn docs(n: usize) -> Vec<(String, String)> {
@@ -28,7 +29,7 @@ fn a_missing_script_stops_the_run_with_one_error() {
     let env = command_env("./scripts/no-such-review.sh");
     let out = repo.parwf_in(repo.path(), &["--since", "main", "-j", "2"], &env);
     let (text, err) = (stdout(&out), stderr(&out));
-    assert_eq!(out.status.code(), Some(3), "{text}\n{err}");
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let stops: Vec<&str> = err
         .lines()
         .filter(|l| {
@@ -59,7 +60,7 @@ fn failures_of_their_own_do_not_stop_the_others() {
         &command_env(script),
     );
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(3), "{text}\n{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     assert!(
         text.contains("4 approved") && text.contains("1 errored"),
         "{text}"
@@ -79,7 +80,7 @@ fn the_script_is_told_the_document_and_the_model() {
     let mut env = command_env(&script);
     env.push(("PARWF_PROVIDER__MODEL", "team-model"));
     let out = repo.parwf_in(repo.path(), &["--since", "main", "-j", "1"], &env);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let told = std::fs::read_to_string(&log).expect("the script ran");
     let mut lines: Vec<&str> = told.lines().collect();
     lines.sort();
@@ -98,7 +99,7 @@ fn an_unknown_verdict_says_why_on_screen() {
     let env = command_env("cat >/dev/null; echo 'Looks fine to me.'");
     let out = repo.parwf_in(repo.path(), &["--since", "main"], &env);
     let (text, err) = (stdout(&out), stderr(&out));
-    assert_eq!(out.status.code(), Some(1), "{text}\n{err}");
+    assert_exit(&out, exit::GATE_FAILED);
     let told = err
         .lines()
         .find(|l| l.starts_with("[LLD-1] UNKNOWN"))

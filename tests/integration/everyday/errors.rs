@@ -1,6 +1,7 @@
 //! Errors a person can act on: one line saying where, a hint that works.
 
 use super::*;
+use crate::support::exit::{self, assert_exit};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 #[test]
@@ -11,7 +12,7 @@ fn malformed_toml_is_one_line_with_line_and_column_and_a_hint_that_works() {
     for args in [&["--all", "--dry-run"][..], &["config", "show"][..]] {
         let out = repo.parwf(args);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_exit(&out, exit::USAGE);
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 2, "an error and a hint: {err}");
         assert!(
@@ -32,7 +33,7 @@ fn parallel_out_of_range_in_a_file_names_the_file_and_line() {
     repo.write(".parwf.toml", "# the team's\nparallel = 20\n");
     let out = repo.parwf(&["--all", "--dry-run"]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, exit::USAGE);
     let cfg = repo.path().join(".parwf.toml");
     assert!(
         err.contains(&format!("`parallel` ({}:2)", cfg.display())),
@@ -41,7 +42,7 @@ fn parallel_out_of_range_in_a_file_names_the_file_and_line() {
     assert!(err.contains("between 1 and 10"), "{err}");
     // A flag within range wins over the file.
     let out = repo.parwf(&["--all", "--dry-run", "-j", "2"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
 }
 
 #[test]
@@ -80,7 +81,7 @@ fn bare_repositories_are_refused_with_a_reason() {
         bare.to_str().unwrap(),
     ]);
     let out = repo.parwf_in(&bare, &["install-hook"], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(stderr(&out).contains("bare repository"), "{}", stderr(&out));
     assert!(!bare.join("hooks/pre-push").exists());
 
@@ -88,7 +89,7 @@ fn bare_repositories_are_refused_with_a_reason() {
     std::fs::remove_file(bare.join("config")).expect("rm config");
     let out = repo.parwf_in(&bare, &["--all"], FAST);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, exit::USAGE);
     assert!(err.contains("has no `config` file"), "{err}");
     assert!(err.contains("hint:"), "{err}");
 }
@@ -108,7 +109,7 @@ fn a_run_refused_by_the_lock_still_prints_json_for_format_json() {
     lock.try_lock().expect("take the lock");
     std::fs::write(dir.join("lock"), "pid 4242 since 2026-01-01T00:00:00Z\n").expect("write");
     let out = repo.parwf_in(repo.path(), &["--since", "main", "--format", "json"], FAST);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", stdout(&out)));
     assert_eq!(v["schema_version"], 1);

@@ -2,11 +2,12 @@
 //! are told once and resolved the same way every run.
 
 use super::*;
+use crate::support::exit::{self, assert_exit};
 use crate::support::{stderr, stdout};
 
 fn listing(repo: &Repo, args: &[&str]) -> (Vec<(String, String, String)>, String) {
     let out = repo.parwf(&[args, &["--dry-run", "--format", "json"]].concat());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let items = v["items"]
         .as_array()
@@ -140,7 +141,7 @@ fn kind_config_errors_name_the_file_and_line() {
         repo.write(".parwf.toml", text);
         let out = repo.parwf(&["--all", "--dry-run"]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{text}: {err}");
+        assert_exit(&out, exit::USAGE);
         assert!(
             err.contains(&format!("{}:{line}", cfg.display())),
             "{text}: {err}"

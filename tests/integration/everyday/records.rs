@@ -2,6 +2,7 @@
 //! logs: one row per document, the review of its current content.
 
 use super::*;
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 fn json(out: &Output) -> serde_json::Value {
@@ -36,7 +37,11 @@ fn a_fresh_clone_sees_the_teams_verdicts_after_fetching_the_notes() {
         &["docs/lld/LLD-001-cache.md", "docs/lld/LLD-002-queue.md"],
         FAST,
     );
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(
+        matches!(out.status.code(), Some(exit::OK | exit::GATE_FAILED)),
+        "{}",
+        stderr(&out)
+    );
     let remote = tempfile::tempdir().expect("tempdir");
     let origin = remote.path().join("origin.git");
     let origin = origin.to_str().expect("utf-8");
@@ -59,7 +64,7 @@ fn a_fresh_clone_sees_the_teams_verdicts_after_fetching_the_notes() {
     );
 
     let out = clone.parwf(&["status", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v = json(&out);
     assert_eq!(v["schema_version"], 1);
     let first = row(&v, "docs/lld/LLD-001-cache.md");
@@ -76,7 +81,7 @@ fn a_fresh_clone_sees_the_teams_verdicts_after_fetching_the_notes() {
     assert!(text.contains("2 reviewed, 1 not reviewed"), "{text}");
 
     let out = clone.parwf(&["show", "LLD-2"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(
         stdout(&out).starts_with("parwf-verdict: REVISE"),
         "{}",
@@ -97,7 +102,7 @@ fn a_fresh_clone_sees_the_teams_verdicts_after_fetching_the_notes() {
 fn a_changed_document_is_not_shown_its_old_review_as_current() {
     let repo = repo_with_branch(&[("docs/lld/LLD-001-cache.md", GOOD_LLD)]);
     let out = repo.parwf_in(repo.path(), &["--since", "main"], FAST);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     repo.write("docs/lld/LLD-001-cache.md", &format!("{GOOD_LLD}\nMore.\n"));
     repo.commit_all("edit");
     // A new ID prefix: the same path, one row, under its new ID.
@@ -110,7 +115,7 @@ fn a_changed_document_is_not_shown_its_old_review_as_current() {
     assert_eq!(r["verdict"], "APPROVED");
 
     let out = repo.parwf(&["show", "DES-1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(
         stdout(&out).starts_with("parwf-verdict: APPROVED"),
         "{}",
@@ -123,7 +128,7 @@ fn a_changed_document_is_not_shown_its_old_review_as_current() {
     );
 
     let out = repo.parwf_in(repo.path(), &["--since", "main"], FAST);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v = json(&repo.parwf(&["status", "--format", "json"]));
     assert_eq!(row(&v, "docs/lld/LLD-001-cache.md")["state"], "reviewed");
     let out = repo.parwf(&["show", "des-1"]);
@@ -138,7 +143,11 @@ fn an_id_that_names_several_documents_lists_them() {
         ("ideas/active/5-idea.md", "# Idea\n\n## Problem\nP.\n"),
     ]);
     let out = repo.parwf_in(repo.path(), &["--since", "main"], FAST);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(
+        matches!(out.status.code(), Some(exit::OK | exit::GATE_FAILED)),
+        "{}",
+        stderr(&out)
+    );
     let v = json(&repo.parwf(&["status", "--format", "json"]));
     let active = row(&v, "docs/lld/active/LLD-005.md")["id"]
         .as_str()
@@ -149,12 +158,7 @@ fn an_id_that_names_several_documents_lists_them() {
     for target in ["LLD-5", "lld-5", "5"] {
         let out = repo.parwf(&["show", target]);
         let err = stderr(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{target}: {err} {}",
-            stdout(&out)
-        );
+        assert_exit_for(target, &out, exit::USAGE);
         assert!(
             err.contains(&active) && err.contains("docs/lld/done/LLD-005.md"),
             "{err}"
@@ -164,14 +168,14 @@ fn an_id_that_names_several_documents_lists_them() {
     let out = repo.parwf(&["show", "5"]);
     assert!(stderr(&out).contains("ISSUE-5"), "{}", stderr(&out));
     let out = repo.parwf(&["show", &active]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(
         stdout(&out).contains("parwf-path: docs/lld/active/LLD-005.md"),
         "{}",
         stdout(&out)
     );
     let out = repo.parwf(&["show", "LLD-6"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, exit::USAGE);
     assert!(
         stderr(&out).contains("no document `LLD-6`"),
         "{}",

@@ -1,6 +1,7 @@
 //! What the default selection compares with, and what "nothing to review" says about it.
 
 use super::*;
+use crate::support::exit::{self, assert_exit};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 /// A clone of a remote whose `main` has a README, on a new local branch with no upstream.
@@ -33,7 +34,7 @@ fn a_new_branch_without_an_upstream_compares_with_the_remotes_default_branch() {
     repo.write("docs/lld/LLD-007-new.md", GOOD_LLD);
     repo.commit_all("a design");
     let out = repo.parwf(&["--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(stdout(&out).contains("LLD-7"), "{}", stdout(&out));
     assert!(
         stderr(&out).contains("no upstream branch: comparing with origin/main"),
@@ -43,7 +44,7 @@ fn a_new_branch_without_an_upstream_compares_with_the_remotes_default_branch() {
     // A detached HEAD too.
     repo.git(&["checkout", "-q", "--detach"]);
     let out = repo.parwf(&["--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(stdout(&out).contains("LLD-7"), "{}", stdout(&out));
 }
 
@@ -53,7 +54,7 @@ fn a_detached_head_with_nothing_to_compare_with_is_not_told_to_set_an_upstream()
     repo.git(&["checkout", "-q", "--detach"]);
     let out = repo.parwf(&["--dry-run"]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, exit::USAGE);
     assert!(err.contains("HEAD is detached"), "{err}");
     assert!(err.contains("--since"), "{err}");
     assert!(!err.contains("set-upstream-to"), "{err}");
@@ -72,7 +73,7 @@ fn nothing_to_review_says_what_was_compared_and_what_is_uncommitted() {
     repo.write("docs/lld/LLD-002-new.md", GOOD_LLD);
 
     let out = repo.parwf_in(repo.path(), &["--since", "main"], FAST);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let text = stdout(&out);
     let base = repo.git(&["merge-base", "main", "HEAD"]);
     assert!(

@@ -1,6 +1,7 @@
 //! A mistyped command is not taken as the path of a document.
 
 use super::*;
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 fn git_parwf(repo: &Repo, args: &[&str]) -> Output {
@@ -20,7 +21,7 @@ fn a_mistyped_command_gets_a_suggestion_not_a_missing_file() {
     ] {
         let out = repo.parwf(args);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_exit_for(&format!("{args:?}"), &out, exit::USAGE);
         assert!(
             err.contains(&format!("unrecognized subcommand '{}'", args[0])),
             "{args:?}: {err}"
@@ -30,7 +31,7 @@ fn a_mistyped_command_gets_a_suggestion_not_a_missing_file() {
     }
     let out = git_parwf(&repo, &["install-hooks"]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, exit::USAGE);
     assert!(
         err.contains("'install-hook'") && err.contains("git parwf"),
         "{err}"
@@ -46,11 +47,11 @@ fn a_document_named_like_a_command_is_still_reviewed() {
     let repo = repo_with_branch(&[("docs/lld/LLD-060-x.md", GOOD_LLD)]);
     repo.write("stauts", GOOD_LLD);
     let out = repo.parwf(&["stauts", "--workflow", "lld", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(stdout(&out).contains("stauts"), "{}", stdout(&out));
     // A word far from every command is still a missing path, with a hint at the commands.
     let out = repo.parwf(&["nonsense-here"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, exit::USAGE);
     let err = stderr(&out);
     assert!(err.contains("`nonsense-here` does not exist"), "{err}");
     assert!(err.contains("parwf --help"), "{err}");

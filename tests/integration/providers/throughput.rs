@@ -3,6 +3,7 @@
 
 use crate::support::api::{self as fake, all_done, review, run, Api, Fake};
 use crate::support::docs::GOOD_LLD;
+use crate::support::exit::{self, assert_exit};
 use crate::support::json;
 use crate::support::{repo_with_branch, stderr, stdout};
 
@@ -19,7 +20,7 @@ fn two_paths_with_one_blob_make_one_request_and_both_get_the_verdict() {
         ),
     ]);
     let out = run(&repo, 3, &fake.env(1), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(fake.seen().len(), 2, "one request per distinct content");
     let v = json(&out);
     all_done(&v, 3, "APPROVED");
@@ -46,7 +47,7 @@ fn two_paths_with_one_blob_make_one_request_and_both_get_the_verdict() {
         "{err}"
     );
     let again = run(&repo, 3, &fake.env(1), &[]);
-    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_exit(&again, exit::OK);
     assert_eq!(fake.seen().len(), 2, "nothing reviewed again");
     let states: Vec<String> = json(&again)["items"]
         .as_array()
@@ -66,10 +67,10 @@ fn a_fully_cached_run_says_all_cached_instead_of_a_speed_up() {
         ("PARWF_SIM__JITTER_MS", "0"),
     ];
     let first = repo.parwf_in(repo.path(), &["--since", "main"], &sim);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_exit(&first, exit::OK);
     assert!(stdout(&first).contains("speed-up"), "{}", stdout(&first));
     let again = repo.parwf_in(repo.path(), &["--since", "main"], &sim);
-    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_exit(&again, exit::OK);
     let text = stdout(&again);
     assert!(text.contains("all cached"), "{text}");
     assert!(!text.contains("speed-up"), "{text}");
@@ -91,7 +92,7 @@ fn waiting_for_a_key_is_shown_and_not_counted_as_review_time() {
         &fake.env(1),
         &[("PARWF_PROVIDER__MAX_IN_FLIGHT", "1")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let err = stderr(&out);
     assert!(err.contains("] waiting for a key"), "{err}");
     let v = json(&out);
@@ -117,7 +118,7 @@ fn one_key_runs_several_requests_at_once_by_default() {
     });
     let repo = fake::repo_with_llds(3);
     let out = run(&repo, 3, &fake.env(1), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let v = json(&out);
     all_done(&v, 3, "APPROVED");
     assert_eq!(v["keys"][0]["peak_in_flight"], 3, "{v}");

@@ -3,9 +3,10 @@
 
 use parwf_testkit::http::HttpResponse;
 
-use super::{both, item, json, repo, run, APIS};
+use super::{item, json, repo, run, APIS};
 use crate::support::api::{review, Api, Fake};
 use crate::support::docs::GOOD_LLD;
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::stderr;
 
 /// Each API's real 400 for a prompt longer than the model's context.
@@ -54,7 +55,7 @@ fn a_context_length_400_in_each_format_is_permanent_and_never_resumable() {
             &["--since", "main", "--format", "json"],
             &[("PARWF_PROVIDER__RETRIES", "0")],
         );
-        assert_eq!(out.status.code(), Some(3), "{api:?}: {}", both(&out));
+        assert_exit_for(&format!("{api:?}"), &out, exit::WORKFLOW_ERROR);
         let v = json(&out);
         assert_eq!(item(&v, "LLD-1")["verdict"], "APPROVED");
         let huge = item(&v, "LLD-2");
@@ -102,7 +103,7 @@ fn an_unknown_model_fails_for_good_with_a_hint_on_the_model_setting() {
     });
     let repo = repo(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
     let out = run(&repo, &fake, &["--since", "main"], &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", both(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let err = stderr(&out);
     assert!(
         err.contains("[LLD-1] error: HTTP 404: The model `m-test` does not exist"),
@@ -135,7 +136,7 @@ fn a_document_too_long_for_the_configured_context_is_refused_before_any_request(
             &["--since", "main", "--format", "json"],
             &[("PARWF_PROVIDER__CONTEXT_TOKENS", "6000")],
         );
-        assert_eq!(out.status.code(), Some(3), "{api:?}: {}", both(&out));
+        assert_exit_for(&format!("{api:?}"), &out, exit::WORKFLOW_ERROR);
         let v = json(&out);
         assert_eq!(item(&v, "LLD-1")["verdict"], "APPROVED");
         let long = item(&v, "LLD-2");

@@ -4,9 +4,10 @@
 use parwf::model::WorkflowKind;
 use parwf::provider::sim;
 
-use super::{answer, both, cut_reason, item, json, repo, run, APIS, LLD};
+use super::{answer, cut_reason, item, json, repo, run, APIS, LLD};
 use crate::support::api::{Api, Fake};
 use crate::support::docs::GOOD_LLD;
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::{stderr, stdout};
 
 #[test]
@@ -22,7 +23,7 @@ fn a_review_cut_at_max_tokens_is_unknown_and_says_so_in_each_format() {
         });
         let repo = repo(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
         let out = run(&repo, &fake, &["--since", "main", "--format", "json"], &[]);
-        assert_eq!(out.status.code(), Some(1), "{api:?}: {}", both(&out));
+        assert_exit_for(&format!("{api:?}"), &out, exit::GATE_FAILED);
         let v = json(&out);
         let i = item(&v, "LLD-1");
         assert_eq!(i["verdict"], "UNKNOWN", "{api:?}: {i}");
@@ -64,7 +65,7 @@ fn a_whole_review_in_each_format_still_counts() {
         });
         let repo = repo(&[("docs/lld/LLD-1-a.md", GOOD_LLD)]);
         let out = run(&repo, &fake, &["--since", "main", "--format", "json"], &[]);
-        assert_eq!(out.status.code(), Some(0), "{api:?}: {}", both(&out));
+        assert_exit_for(&format!("{api:?}"), &out, exit::OK);
         assert_eq!(item(&json(&out), "LLD-1")["verdict"], "APPROVED");
     }
 }
@@ -103,7 +104,7 @@ fn every_unknown_verdict_says_why_on_the_item_line_and_in_the_table() {
         ("docs/lld/LLD-4-filter.md", filter.as_str()),
     ]);
     let out = run(&repo, &fake, &["--since", "main"], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     let err = stderr(&out);
     for (id, why) in [
         ("LLD-1", "no verdict found"),
@@ -159,7 +160,7 @@ fn a_draft_cut_at_max_tokens_in_each_format_is_not_used() {
             ],
             &[],
         );
-        assert_eq!(out.status.code(), Some(1), "{api:?}: {}", both(&out));
+        assert_exit_for(&format!("{api:?}"), &out, exit::GATE_FAILED);
         let i = &json(&out)["items"][0];
         assert_eq!(i["verdict"], "REVISE", "{api:?}: {i}");
         let rule = i["rule"].as_str().unwrap_or("");

@@ -1,9 +1,10 @@
 //! A server on this machine (llama.cpp, Ollama, vLLM) runs without keys, in each API's format;
 //! anywhere else a key is still required.
 
-use super::{both, item, json, APIS};
+use super::{item, json, APIS};
 use crate::support::api::{review, Api, Fake};
 use crate::support::docs::GOOD_LLD;
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::stderr;
 
 /// The fake's environment without any key reference or key.
@@ -31,7 +32,7 @@ fn a_loopback_server_needs_no_key_and_is_sent_none_in_each_format() {
             &["--since", "main", "--format", "json", "-j", "2"],
             &env,
         );
-        assert_eq!(out.status.code(), Some(0), "{api:?}: {}", both(&out));
+        assert_exit_for(&format!("{api:?}"), &out, exit::OK);
         let v = json(&out);
         assert_eq!(item(&v, "LLD-2")["verdict"], "APPROVED");
         assert_eq!(v["keys"][0]["key"], "local", "{v}");
@@ -59,7 +60,7 @@ fn a_remote_server_without_keys_is_still_refused_before_any_request() {
             ("PARWF_PROVIDER__BASE_URL", "https://llm.example.invalid/v1"),
         ],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", both(&out));
+    assert_exit(&out, exit::USAGE);
     let err = stderr(&out);
     assert!(
         err.contains("error: provider.keys is empty: openai needs an API key"),
@@ -89,7 +90,7 @@ fn a_keyless_local_server_gets_max_in_flight_requests_at_once() {
     let env = keyless(&fake);
     let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let out = repo.parwf_in(repo.path(), &["--since", "main", "-j", "4"], &env);
-    assert_eq!(out.status.code(), Some(0), "{}", both(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(fake.seen().len(), 4);
     let err = stderr(&out);
     assert!(
@@ -103,6 +104,6 @@ fn a_keyless_local_server_gets_max_in_flight_requests_at_once() {
         &["--since", "main", "-j", "4", "--fresh"],
         &env,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", both(&out));
+    assert_exit(&out, exit::OK);
     assert!(!stderr(&out).contains("at most"), "{}", stderr(&out));
 }

@@ -13,7 +13,8 @@ use parwf_testkit::http::HttpResponse;
 use serde_json::json;
 
 use crate::support::api::{Api, Fake};
-use crate::support::{stderr, stdout, Repo};
+pub use crate::support::json;
+use crate::support::Repo;
 
 pub const APIS: [Api; 3] = [Api::OpenAi, Api::Anthropic, Api::Gemini];
 
@@ -75,20 +76,10 @@ pub fn run(repo: &Repo, fake: &Fake, args: &[&str], extra: &[(&str, &str)]) -> O
     repo.parwf_in(repo.path(), args, &all)
 }
 
-/// stdout as JSON (both streams shown when it is not).
-pub fn json(out: &Output) -> serde_json::Value {
-    crate::support::json(out)
-}
-
 /// The item with this ID in a JSON summary.
 pub fn item<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     v["items"]
         .as_array()
         .and_then(|items| items.iter().find(|i| i["id"] == id))
         .unwrap_or_else(|| panic!("no item {id} in {v}"))
-}
-
-/// Both streams, for assertion messages.
-pub fn both(out: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", stdout(out), stderr(out))
 }

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use parwf::model::WorkflowKind;
 use parwf::provider::sim;
 
-use super::{answer, both, is_draft, item, json, repo, run, LLD};
+use super::{answer, is_draft, item, json, repo, run, LLD};
 use crate::support::api::{Api, Fake};
+use crate::support::exit::{self, assert_exit};
 use crate::support::{stderr, Repo};
 
 const REVISE_COMMIT: &[&str] = &[
@@ -66,7 +67,7 @@ fn a_gutted_draft_and_a_review_returned_as_a_draft_are_never_committed() {
     ]);
     let before = head(&repo);
     let out = run(&repo, &fake, REVISE_COMMIT, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     assert_eq!(head(&repo), before, "nothing may be committed");
     assert_eq!(repo.git(&["show", "HEAD:docs/lld/LLD-1-cache.md"]), one);
     assert_eq!(
@@ -140,7 +141,7 @@ fn revisions_never_approved_are_not_committed_and_the_last_draft_is_kept() {
         REVISE_COMMIT,
         &[("PARWF_LINEAGE_DIR", "docs/reviews")],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     assert_eq!(head(&repo), before, "nothing approved, nothing committed");
     assert_eq!(repo.git(&["show", "HEAD:docs/lld/LLD-2-cache.md"]), two);
     assert!(!repo.path().join("docs/reviews").exists());
@@ -203,7 +204,7 @@ fn only_the_approved_revision_is_committed_cleaned_of_fences_and_talk() {
     ]);
     let out = run(&repo, &fake, REVISE_COMMIT, &[]);
     // LLD-2 is still REVISE: the gate fails, but the approved revision is committed.
-    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     let files = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(files, "docs/lld/LLD-1-cache.md\n");
     let trailers = repo.git(&[
@@ -260,7 +261,7 @@ fn the_drafter_gets_the_review_when_it_lists_no_findings_and_is_not_called_for_a
         &["--since", "main", "--revise", "--format", "json"],
         &[],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     let v = json(&out);
     assert_eq!(item(&v, "LLD-1")["verdict"], "APPROVED", "{v}");
     let drafts: Vec<String> = fake

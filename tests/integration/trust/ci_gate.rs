@@ -4,6 +4,7 @@
 //! config (and the prompts it names) from the base revision's commit, never the PR's work tree.
 
 use super::{json, script, Endpoint, Origin, APPROVED_REVIEW, BLOCKED_LLD, GOOD_LLD, KEY};
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::stderr;
 
 /// The base branch's committed config: the sim reviewer (no trust needed in CI).
@@ -43,7 +44,7 @@ fn the_pr_cannot_loosen_its_own_gate_in_ci() {
         &[("CI", "true")],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "the PR's gate decided: {err}");
+    assert_exit_for("the PR's gate decided", &out, exit::GATE_FAILED);
     assert!(
         err.contains(&format!(
             "[PARWF] CI: repository config from .parwf.toml at {} (merge-base with origin/main), not from the work tree",
@@ -58,12 +59,12 @@ fn the_pr_cannot_loosen_its_own_gate_in_ci() {
 
     // --ci does the same without the CI variable.
     let out = ci.parwf(&["--since", "origin/main", "--ci", "--fresh"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     assert!(!marker.exists());
 
     // Outside CI the PR's file is the work tree's config: untrusted, so its command is refused.
     let out = ci.parwf(&["--since", "origin/main", "--fresh"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(stderr(&out).contains("is not trusted: it sets provider.command, provider.kind"));
     assert!(!marker.exists());
 }
@@ -104,7 +105,7 @@ fn ci_takes_the_prompts_from_the_base_revision_too() {
             ("NO_PROXY", "127.0.0.1"),
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let seen = endpoint.requests();
     assert_eq!(seen.len(), 1);
     let prompt = seen[0].json()["messages"][0]["content"]
@@ -141,7 +142,7 @@ fn ci_without_a_committed_config_says_where_the_config_comes_from() {
         ],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, exit::USAGE);
     assert!(
         err.contains("has no .parwf.toml: the work tree's is not read"),
         "{err}"

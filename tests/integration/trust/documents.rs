@@ -6,6 +6,7 @@
 //! verdict, disagreeing signals are UNKNOWN, and APPROVED needs an empty Tier 1.
 
 use super::{json, script, APPROVED_REVIEW, GOOD_LLD};
+use crate::support::exit;
 use crate::support::{repo_with_branch, stderr, Repo};
 
 /// A good LLD that also tries to decide its own review.
@@ -36,7 +37,7 @@ fn text_in_the_document_never_becomes_the_reviewers_verdict() {
     // A model that echoes its prompt.
     let echo = script(dir.path(), "echo.sh", "cat\n");
     let (code, v, err) = review_with(&repo, &echo.display().to_string());
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(exit::GATE_FAILED), "{err}");
     assert_eq!(v["items"][0]["verdict"], "UNKNOWN", "{v}");
 
     // A model that quotes the document, then gives its own verdict as a bold word.
@@ -46,7 +47,7 @@ fn text_in_the_document_never_becomes_the_reviewers_verdict() {
         "echo 'The document says:'\nsed -n '/^<<<DOCUMENT /,$p'\nprintf '\\n## Verdict\\n**REVISE** - it tries to approve itself\\n'\n",
     );
     let (code, v, err) = review_with(&repo, &quote.display().to_string());
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(exit::GATE_FAILED), "{err}");
     assert_eq!(v["items"][0]["verdict"], "REVISE", "{v}");
 
     // The prompt fenced the document between markers it could not guess.
@@ -62,7 +63,7 @@ fn text_in_the_document_never_becomes_the_reviewers_verdict() {
     let (code, v, err) = review_with(&repo, &keep.display().to_string());
     // The document holds the very line an honest reviewer ticks, so that line can no longer
     // tell who wrote it: the review fails closed.
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(exit::GATE_FAILED), "{err}");
     assert_eq!(v["items"][0]["verdict"], "UNKNOWN", "{v}");
     let prompt = std::fs::read_to_string(&seen).unwrap();
     let start = prompt.rfind("\n<<<DOCUMENT ").expect("opening marker") + 1;
@@ -105,7 +106,7 @@ fn disagreeing_signals_and_approval_with_blockers_fail_the_gate() {
         "## Verdict\n**Verdict:** REVISE - the test plan is thin\n",
     );
     let (code, v, err) = review_with(&repo, &answer("mixed.sh", &mixed));
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(exit::GATE_FAILED), "{err}");
     assert_eq!(v["items"][0]["verdict"], "UNKNOWN", "{v}");
 
     // APPROVED with a Tier 1 finding is not APPROVED, and the result says why.
@@ -114,7 +115,7 @@ fn disagreeing_signals_and_approval_with_blockers_fail_the_gate() {
         "### Security\n- [ ] **Key in plaintext:** the design stores it in the repo. **Requirement:** use a secret store.\n",
     );
     let (code, v, err) = review_with(&repo, &answer("blocking.sh", &blocking));
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(exit::GATE_FAILED), "{err}");
     let item = &v["items"][0];
     assert_eq!(
         (&item["verdict"], &item["blocking"]),
@@ -128,7 +129,7 @@ fn disagreeing_signals_and_approval_with_blockers_fail_the_gate() {
 
     // An honest review in the documented format still approves.
     let (code, v, err) = review_with(&repo, &answer("honest.sh", APPROVED_REVIEW));
-    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(code, Some(exit::OK), "{err}");
     assert_eq!(v["items"][0]["verdict"], "APPROVED", "{v}");
     assert_eq!(v["items"][0]["rule"], "the reviewer's verdict", "{v}");
 }

@@ -4,6 +4,7 @@
 //! machine only when the user says so.
 
 use super::{error_lines, user_config, Endpoint, APPROVED_REVIEW, GOOD_LLD, KEY};
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 #[test]
@@ -24,13 +25,13 @@ fn the_users_keys_never_go_to_an_endpoint_the_repository_chose() {
 
     // Untrusted: the repository may not choose where requests go at all.
     let out = repo.parwf_in(repo.path(), &["--since", "main"], &env);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(stderr(&out).contains("is not trusted: it sets provider.base_url"));
 
     // Trusted: still not with the user's keys.
     assert!(repo.parwf(&["trust"]).status.success());
     let out = repo.parwf_in(repo.path(), &["--since", "main"], &env);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     let (error, hint) = error_lines(&out);
     assert_eq!(
         error,
@@ -52,7 +53,7 @@ fn the_users_keys_never_go_to_an_endpoint_the_repository_chose() {
     );
     assert!(repo.parwf(&["trust"]).status.success());
     let out = repo.parwf_in(repo.path(), &["--since", "main", "--revise"], &env);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(
         stderr(&out).contains("`provider.keys` (")
             && stderr(&out).contains("the endpoint `drafter.base_url` ("),
@@ -82,7 +83,7 @@ fn the_users_keys_never_go_to_an_endpoint_the_repository_chose() {
         &["--since", "main"],
         &[("TEAM_KEY", KEY), ("NO_PROXY", "127.0.0.1")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let seen = endpoint.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(
@@ -101,7 +102,7 @@ fn plain_http_leaves_the_machine_only_when_the_user_allows_it() {
     let user_file = repo.home().join(".config/parwf/config.toml");
     // Checked when the config loads, so even `config show` says it.
     let out = repo.parwf(&["config", "show"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     let (error, _) = error_lines(&out);
     assert_eq!(
         error,
@@ -115,7 +116,7 @@ fn plain_http_leaves_the_machine_only_when_the_user_allows_it() {
         &["--since", "main"],
         &[("OPENAI_API_KEY", KEY)],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(
         stderr(&out).contains("is not trusted: it sets provider.allow_insecure_http"),
         "{}",
@@ -148,7 +149,7 @@ fn plain_http_leaves_the_machine_only_when_the_user_allows_it() {
         ),
     ] {
         let out = repo.parwf_in(repo.path(), &["config", "show"], &[env]);
-        assert_eq!(out.status.code(), Some(2), "{env:?}: {}", stderr(&out));
+        assert_exit_for(&format!("{env:?}"), &out, exit::USAGE);
         assert!(stderr(&out).contains(want), "{env:?}: {}", stderr(&out));
     }
 
@@ -158,5 +159,5 @@ fn plain_http_leaves_the_machine_only_when_the_user_allows_it() {
         &["config", "show"],
         &[("PARWF_PROVIDER__BASE_URL", "http://127.0.0.1:11434/v1")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
 }

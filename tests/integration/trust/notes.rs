@@ -7,6 +7,7 @@
 use super::{
     json, script, user_config, Endpoint, Origin, APPROVED_REVIEW, BLOCKED_LLD, GOOD_LLD, KEY,
 };
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::push::git_out;
 use crate::support::{stderr, Repo};
 
@@ -79,7 +80,7 @@ fn a_hand_edited_note_does_not_pass_ci() {
     // CI reviews, signs its notes and pushes them back.
     let ci = origin.ci_clone("feature");
     let out = ci_run(&ci, &ci_env(true));
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, exit::GATE_FAILED);
     assert!(stderr(&out).contains("[PARWF] CI: "), "{}", stderr(&out));
     let note = note_of(&ci, "docs/lld/LLD-7-cache.md");
     assert!(note.starts_with("parwf-verdict: BLOCKED\n"), "{note}");
@@ -121,7 +122,7 @@ fn a_hand_edited_note_does_not_pass_ci() {
     let ci = origin.ci_clone("feature");
     let out = ci_run(&ci, &ci_env(true));
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "the forged note passed: {err}");
+    assert_exit_for("the forged note passed", &out, exit::GATE_FAILED);
     assert!(
         err.contains("[LLD-7] the verdict note's signature does not verify under [trust] notes_key: reviewing it again"),
         "{err}"
@@ -142,7 +143,7 @@ fn a_hand_edited_note_does_not_pass_ci() {
     let ci = origin.ci_clone("feature");
     let out = ci_run(&ci, &ci_env(false));
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_exit(&out, exit::GATE_FAILED);
     assert_eq!(
         err.matches("[PARWF] CI: no [trust] notes_key is set, so no cached verdict can be verified and none is accepted: every document is reviewed").count(),
         1,
@@ -179,7 +180,7 @@ fn ci_signed_notes_make_a_rerun_of_the_same_pr_free() {
     ];
     let ci = origin.ci_clone("feature");
     let out = ci_run(&ci, &env);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(endpoint.requests().len(), 2);
     ci.git(&["push", "-q", "origin", "refs/notes/parwf"]);
     let notes = ci.git(&["log", "-p", "refs/notes/parwf"]);
@@ -188,7 +189,7 @@ fn ci_signed_notes_make_a_rerun_of_the_same_pr_free() {
     // A re-run of the same PR in a fresh job: every verdict verifies, no request is made.
     let ci = origin.ci_clone("feature");
     let out = ci_run(&ci, &env);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(endpoint.requests().len(), 2, "the re-run called the LLM");
     let v = json(&out);
     assert!(
@@ -245,7 +246,7 @@ fn the_hook_counts_a_note_only_on_the_caches_terms() {
         &["--since", "origin/main", "--provider", "sim"],
         &SIM,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(note_of(dev, "docs/lld/LLD-9-x.md").contains("parwf-model: sim/m-team\n"));
     refused_as_unreviewed(&push(&[]), "LLD-9");
 
@@ -257,7 +258,7 @@ fn the_hook_counts_a_note_only_on_the_caches_terms() {
         ("NO_PROXY", "127.0.0.1"),
     ];
     let out = dev.parwf_in(dev.path(), &["--since", "origin/main"], &keyed);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let out = push(&keyed);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -305,7 +306,7 @@ fn a_command_provider_never_sees_the_notes_key() {
             ("PARWF_NOTES_KEY", NOTES_KEY),
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert_eq!(std::fs::read_to_string(&seen).unwrap(), "unset");
     assert!(note_of(&repo, "docs/lld/LLD-1-a.md").contains("parwf-signature: hmac-sha256:"));
 }

@@ -4,6 +4,7 @@
 //! sets runs until `parwf trust` has recorded that exact content.
 
 use super::{error_lines, user_config, Endpoint, Origin, APPROVED_REVIEW, GOOD_LLD};
+use crate::support::exit::{self, assert_exit};
 use crate::support::push::git_out;
 use crate::support::{stderr, stdout, Repo};
 
@@ -34,7 +35,7 @@ fn a_cloned_repositorys_command_provider_runs_only_after_parwf_trust() {
     let cfg = std::fs::canonicalize(repo.path().join(".parwf.toml")).unwrap();
 
     let out = repo.parwf(&["--since", "origin/main"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     let (error, hint) = error_lines(&out);
     assert_eq!(
         error,
@@ -48,10 +49,10 @@ fn a_cloned_repositorys_command_provider_runs_only_after_parwf_trust() {
 
     // What runs nothing works untrusted; config show says what is not used.
     let out = repo.parwf(&["--since", "origin/main", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(stdout(&out).contains("LLD-3"), "{}", stdout(&out));
     let out = repo.parwf(&["config", "show"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let shown = stdout(&out);
     let line = shown
         .lines()
@@ -67,12 +68,12 @@ fn a_cloned_repositorys_command_provider_runs_only_after_parwf_trust() {
                 .lines()
                 .any(|l| l.starts_with("parallel ") && l.contains("untrusted"))
     );
-    assert_eq!(repo.parwf(&["status"]).status.code(), Some(0));
+    assert_exit(&repo.parwf(&["status"]), exit::OK);
     assert!(!marker.exists());
 
     // `parwf trust` shows what it trusts, then the same run works.
     let out = repo.parwf(&["trust"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     let said = stdout(&out);
     assert!(
         said.contains(&format!("parwf trust: {}", cfg.display())),
@@ -85,7 +86,7 @@ fn a_cloned_repositorys_command_provider_runs_only_after_parwf_trust() {
     );
     assert!(repo.home().join(".local/state/parwf/trusted").is_file());
     let out = repo.parwf(&["--since", "origin/main"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, exit::OK);
     assert!(marker.exists(), "the trusted command provider did not run");
     assert!(stdout(&out).contains("APPROVED"), "{}", stdout(&out));
 
@@ -94,7 +95,7 @@ fn a_cloned_repositorys_command_provider_runs_only_after_parwf_trust() {
     let text = std::fs::read_to_string(repo.path().join(".parwf.toml")).unwrap();
     repo.write(".parwf.toml", &format!("{text}# one more line\n"));
     let out = repo.parwf(&["--since", "origin/main", "--fresh"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(stderr(&out).contains("is not trusted"));
     assert!(repo.parwf(&["trust"]).status.success());
     let out = repo.parwf(&["trust", "--revoke"]);
@@ -104,7 +105,7 @@ fn a_cloned_repositorys_command_provider_runs_only_after_parwf_trust() {
         stdout(&out)
     );
     let out = repo.parwf(&["--since", "origin/main", "--fresh"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     assert!(!marker.exists());
 }
 
@@ -121,7 +122,7 @@ fn a_cmd_key_reference_in_a_cloned_config_runs_nothing_and_sends_nothing() {
     let origin = Origin::new(Some(&config));
     feature_with_doc(&origin.dev);
     let out = origin.dev.parwf(&["--since", "origin/main"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, exit::USAGE);
     let (error, _) = error_lines(&out);
     assert!(
         error.contains("is not trusted: it sets provider.base_url, provider.keys, provider.kind"),

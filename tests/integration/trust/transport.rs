@@ -6,6 +6,7 @@
 use parwf_testkit::http::HttpResponse;
 
 use super::{json, openai_ok, Endpoint, APPROVED_REVIEW, GOOD_LLD, KEY};
+use crate::support::exit::{self, assert_exit, assert_exit_for};
 use crate::support::{repo_with_branch, stderr, stdout};
 
 #[test]
@@ -33,7 +34,7 @@ fn a_redirect_to_another_host_gets_neither_the_key_nor_the_document() {
             &["--since", "main", "--format", "json", "--fresh"],
             &env,
         );
-        assert_eq!(out.status.code(), Some(3), "{kind}: {}", stderr(&out));
+        assert_exit_for(kind, &out, exit::WORKFLOW_ERROR);
         let v = json(&out);
         let item = &v["items"][0];
         assert_eq!(item["state"], "failed", "{kind}: {v}");
@@ -76,7 +77,7 @@ fn a_provider_echoing_part_of_the_key_shows_none_of_it() {
             ("NO_PROXY", "127.0.0.1"),
         ],
     );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, exit::WORKFLOW_ERROR);
     let error = json(&out)["items"][0]["error"]
         .as_str()
         .unwrap_or_default()
