@@ -13,6 +13,17 @@ pub const MAX_HINT: Duration = Duration::from_secs(24 * 3600);
 pub struct Headers(pub Vec<(String, String)>);
 
 impl Headers {
+    /// Headers from literal pairs, as tests write them.
+    #[cfg(test)]
+    pub(crate) fn of(pairs: &[(&str, &str)]) -> Headers {
+        Headers(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
     /// The first value of `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

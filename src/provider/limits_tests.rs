@@ -2,15 +2,6 @@
 
 use super::*;
 
-fn headers(pairs: &[(&str, &str)]) -> Headers {
-    Headers(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
 fn now() -> SystemTime {
     // 2026-01-01T00:00:00Z
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)
@@ -59,7 +50,7 @@ fn waits_keep_the_precision_they_were_written_in() {
 
 #[test]
 fn the_most_precise_reset_wins_over_a_whole_second_retry_after() {
-    let h = headers(&[
+    let h = Headers::of(&[
         ("retry-after", "1"),
         ("x-ratelimit-limit-requests", "10"),
         ("x-ratelimit-remaining-requests", "0"),
@@ -67,17 +58,17 @@ fn the_most_precise_reset_wins_over_a_whole_second_retry_after() {
     ]);
     assert_eq!(ms(wait_for_429(&h, "", now())), Some(21));
     // Without `remaining`, a reset that names the same moment still refines Retry-After.
-    let h = headers(&[("retry-after", "2"), ("x-ratelimit-reset-tokens", "1.350s")]);
+    let h = Headers::of(&[("retry-after", "2"), ("x-ratelimit-reset-tokens", "1.350s")]);
     assert_eq!(ms(wait_for_429(&h, "", now())), Some(1350));
     // A Retry-After that names another moment is the server's instruction: it stands.
-    let h = headers(&[
+    let h = Headers::of(&[
         ("retry-after", "7"),
         ("x-ratelimit-remaining-requests", "0"),
         ("x-ratelimit-reset-requests", "20s"),
     ]);
     assert_eq!(ms(wait_for_429(&h, "", now())), Some(7000));
     // retry-after-ms is already precise.
-    let h = headers(&[
+    let h = Headers::of(&[
         ("retry-after-ms", "1234"),
         ("x-ratelimit-remaining-requests", "0"),
         ("x-ratelimit-reset-requests", "1.2s"),
@@ -88,24 +79,24 @@ fn the_most_precise_reset_wins_over_a_whole_second_retry_after() {
 #[test]
 fn gateway_hints_are_read() {
     // LiteLLM forwards the provider's headers with an `llm_provider-` prefix.
-    let h = headers(&[
+    let h = Headers::of(&[
         ("llm_provider-retry-after", "1"),
         ("llm_provider-x-ratelimit-remaining-requests", "0"),
         ("llm_provider-x-ratelimit-reset-requests", "0.480s"),
     ]);
     assert_eq!(ms(wait_for_429(&h, "", now())), Some(480));
-    let h = headers(&[("llm_provider-retry-after", "3")]);
+    let h = Headers::of(&[("llm_provider-retry-after", "3")]);
     assert_eq!(ms(wait_for_429(&h, "", now())), Some(3000));
     // Its own "No deployments available" 429: a retry-after header and the same in words.
     let msg = "No deployments available for selected model, Try again in 5 seconds. Passed model=gpt-4o-mini. pre-call-checks=False, cooldown_list=['3f2a']";
-    let h = headers(&[("retry-after", "5")]);
+    let h = Headers::of(&[("retry-after", "5")]);
     assert_eq!(ms(wait_for_429(&h, msg, now())), Some(5000));
     assert_eq!(
         ms(wait_for_429(&Headers::default(), msg, now())),
         Some(5000)
     );
     let r = readings(
-        &headers(&[
+        &Headers::of(&[
             ("x-ratelimit-remaining-requests", "99"),
             ("llm_provider-x-ratelimit-limit-tokens", "60000"),
             ("llm_provider-x-ratelimit-remaining-tokens", "0"),
@@ -125,7 +116,7 @@ fn gateway_hints_are_read() {
 #[test]
 fn openai_and_anthropic_token_limits_are_read() {
     let r = readings(
-        &headers(&[
+        &Headers::of(&[
             ("x-ratelimit-limit-requests", "500"),
             ("x-ratelimit-remaining-requests", "499"),
             ("x-ratelimit-reset-requests", "120ms"),
@@ -145,7 +136,7 @@ fn openai_and_anthropic_token_limits_are_read() {
         Some(Duration::from_millis(3750))
     );
     let r = readings(
-        &headers(&[
+        &Headers::of(&[
             ("anthropic-ratelimit-input-tokens-limit", "30000"),
             ("anthropic-ratelimit-input-tokens-remaining", "12000"),
             (

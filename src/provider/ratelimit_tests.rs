@@ -7,15 +7,6 @@ fn utc(y: i64, m: u32, d: u32, h: u64, min: u64, s: u64) -> SystemTime {
         + Duration::from_secs(days_from_civil(y, m, d) as u64 * 86_400 + h * 3600 + min * 60 + s)
 }
 
-fn headers(pairs: &[(&str, &str)]) -> Headers {
-    Headers(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
 fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| (d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
@@ -130,7 +121,7 @@ const OPENAI_RPM: &str = r#"{
 
 #[test]
 fn openai_429_uses_retry_after_then_the_exhausted_limits_reset() {
-    let h = headers(&[
+    let h = Headers::of(&[
         ("x-ratelimit-limit-requests", "3"),
         ("x-ratelimit-remaining-requests", "0"),
         ("x-ratelimit-reset-requests", "20s"),
@@ -150,7 +141,7 @@ fn openai_429_uses_retry_after_then_the_exhausted_limits_reset() {
         "{e:?}"
     );
     // No limit at 0: the soonest reset.
-    let h = headers(&[
+    let h = Headers::of(&[
         ("x-ratelimit-reset-requests", "6m0s"),
         ("x-ratelimit-reset-tokens", "1s"),
     ]);
@@ -185,7 +176,7 @@ fn openai_insufficient_quota_is_out_for_the_run_and_401_is_invalid() {
 #[test]
 fn anthropic_429_retry_after_and_reset_headers() {
     let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization (1b2c) of 50 requests per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits."}}"#;
-    let h = headers(&[
+    let h = Headers::of(&[
         ("retry-after", "12"),
         ("anthropic-ratelimit-requests-limit", "50"),
         ("anthropic-ratelimit-requests-remaining", "0"),
@@ -196,7 +187,7 @@ fn anthropic_429_retry_after_and_reset_headers() {
         matches!(e, ProviderError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(12)),
         "{e:?}"
     );
-    let h = headers(
+    let h = Headers::of(
         &h.0[1..]
             .iter()
             .map(|(a, b)| (a.as_str(), b.as_str()))
@@ -294,20 +285,20 @@ fn gemini_retry_info_is_transient_and_per_day_quota_lasts_to_pacific_midnight() 
 
 #[test]
 fn success_headers_at_zero_rest_the_key() {
-    let h = headers(&[
+    let h = Headers::of(&[
         ("x-ratelimit-remaining-requests", "0"),
         ("x-ratelimit-reset-requests", "8.5s"),
         ("x-ratelimit-remaining-tokens", "1200"),
         ("x-ratelimit-reset-tokens", "90ms"),
     ]);
     assert_eq!(secs(exhausted_for(&h, now())), Some(8.5));
-    let h = headers(&[
+    let h = Headers::of(&[
         ("anthropic-ratelimit-requests-remaining", "12"),
         ("anthropic-ratelimit-tokens-remaining", "0"),
         ("anthropic-ratelimit-tokens-reset", "2026-03-02T12:00:05Z"),
     ]);
     assert_eq!(secs(exhausted_for(&h, now())), Some(5.0));
-    let h = headers(&[("x-ratelimit-remaining-requests", "4")]);
+    let h = Headers::of(&[("x-ratelimit-remaining-requests", "4")]);
     assert_eq!(exhausted_for(&h, now()), None);
 }
 
