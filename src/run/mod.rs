@@ -171,13 +171,13 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
         return Ok(RunOutcome::Reviewed(summary));
     }
     // Keys are resolved here, after --dry-run has returned: a dry run reads no secret.
-    let setup = setup::build(&plan.config, ws.workdir()?, plan.parallel, &|name| {
-        plan.env.raw(name).map(String::from)
-    })
-    .map_err(|e| match e {
-        setup::SetupError::NoProvider { .. } => setup::SetupError::NoProvider { ci: plan.ci },
-        e => e,
-    })?;
+    let setup = setup::build(
+        &plan.config,
+        ws.workdir()?,
+        plan.parallel,
+        plan.ci,
+        &|name| plan.env.raw(name).map(String::from),
+    )?;
     for w in &setup.warnings {
         startup.print(&format!("warning: {w}"));
     }

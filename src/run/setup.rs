@@ -38,10 +38,11 @@ fn api(kind: ProviderKind) -> Option<Api> {
     }
 }
 
-/// The provider's kind, checked for what it needs.
-fn check(p: &ProviderConfig, table: &str) -> Result<ProviderKind, SetupError> {
+/// The provider's kind, checked for what it needs. `ci`: the run takes its configuration
+/// from the base revision, which the hint for a missing provider names.
+fn check(p: &ProviderConfig, table: &str, ci: bool) -> Result<ProviderKind, SetupError> {
     let Some(kind) = p.kind else {
-        return Err(SetupError::NoProvider { ci: false });
+        return Err(SetupError::NoProvider { ci });
     };
     match kind {
         ProviderKind::Sim => {}
@@ -214,19 +215,21 @@ fn budget(p: &ProviderConfig, kind: ProviderKind) -> TokenBudget {
 }
 
 /// Builds the reviewer and drafter providers and their key pools. `env` looks up environment
-/// variables for `env:` references; `workdir` is where `file:` and `cmd:` references resolve.
+/// variables for `env:` references; `workdir` is where `file:` and `cmd:` references resolve;
+/// `ci`: the configuration came from the base revision (CI), for the hints.
 pub fn build(
     cfg: &Config,
     workdir: &Path,
     workers: usize,
+    ci: bool,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Setup, SetupError> {
     // Keys go only to the endpoint configured beside them.
     cfg.check_key_binding()?;
     let reviewer_cfg = &cfg.provider;
     let drafter_cfg = cfg.drafter_provider()?;
-    let reviewer_kind = check(reviewer_cfg, "provider")?;
-    let drafter_kind = check(&drafter_cfg, "drafter")?;
+    let reviewer_kind = check(reviewer_cfg, "provider", ci)?;
+    let drafter_kind = check(&drafter_cfg, "drafter", ci)?;
     let lookup = Lookup { env, base: workdir };
     let mut warnings = Vec::new();
     let reviewer_side = Side {
@@ -350,7 +353,7 @@ mod tests {
             ("PARWF_PROVIDER__KEYS", "env:K1"),
             ("PARWF_DRAFTER__MODEL", "gpt-4o"),
         ]);
-        let s = build(&cfg, dir.path(), 3, &get).unwrap();
+        let s = build(&cfg, dir.path(), 3, false, &get).unwrap();
         assert_eq!((s.pools.len(), s.drafter.pool()), (1, 0));
         assert_eq!(s.drafter.label(), "openai/gpt-4o");
         assert_eq!(s.reviewer.label(), "openai/gpt-4o-mini");
@@ -362,7 +365,7 @@ mod tests {
             ("PARWF_DRAFTER__MODEL", "claude-sonnet-4-5"),
             ("PARWF_DRAFTER__KEYS", "env:K2"),
         ]);
-        let s = build(&cfg, dir.path(), 3, &get).unwrap();
+        let s = build(&cfg, dir.path(), 3, false, &get).unwrap();
         assert_eq!((s.pools.len(), s.drafter.pool()), (2, 1));
         assert_eq!(s.pools[1].keys[0].label(), "drafter-key-1");
         assert_eq!(s.drafter.label(), "anthropic/claude-sonnet-4-5");
@@ -397,7 +400,7 @@ mod tests {
             ),
         ];
         for (env, want) in cases {
-            let e = build(&config(env), dir.path(), 3, &no_env).unwrap_err();
+            let e = build(&config(env), dir.path(), 3, false, &no_env).unwrap_err();
             assert!(e.to_string().contains(want), "{e} (wanted {want})");
             assert!(e.is_usage());
             assert!(e.hint().is_some());
@@ -430,7 +433,7 @@ mod tests {
             ("PARWF_PROVIDER__MODEL", "qwen2.5"),
             ("PARWF_PROVIDER__BASE_URL", "http://127.0.0.1:8080/v1"),
         ]);
-        let s = build(&cfg, dir.path(), 4, &no_env).unwrap();
+        let s = build(&cfg, dir.path(), 4, false, &no_env).unwrap();
         assert_eq!(s.pools[0].keys[0].label(), "local");
         assert_eq!(s.pools[0].limits.max_in_flight, 1);
         assert_eq!(s.drafter.pool(), 0, "the drafter shares the local slot");
@@ -446,7 +449,7 @@ mod tests {
             ("PARWF_PROVIDER__KIND", "command"),
             ("PARWF_PROVIDER__COMMAND", "cat"),
         ]);
-        let s = build(&cfg, dir.path(), 4, &no_env).unwrap();
+        let s = build(&cfg, dir.path(), 4, false, &no_env).unwrap();
         assert_eq!(s.pools[0].keys[0].label(), "command");
         assert_eq!(s.pools[0].limits.max_in_flight, 4);
     }

@@ -123,7 +123,7 @@ fn the_drafter_calls_its_own_provider_with_its_own_keys() {
         _ => None,
     };
     let dir = tempfile::tempdir().unwrap();
-    let s = setup::build(&cfg, dir.path(), 2, &lookup).expect("setup");
+    let s = setup::build(&cfg, dir.path(), 2, false, &lookup).expect("setup");
     assert_eq!(s.drafter.label(), "anthropic/m-draft");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let c = Coordinator::new(s.pools, 2, Arc::new(Silent), CancellationToken::new(), None);
