@@ -27,7 +27,6 @@ use crate::workspace::Workspace;
 use crate::writeback::cache::NoteRule;
 use crate::writeback::notes::NotesStore;
 use crate::writeback::share::{self, ShareError};
-use crate::writeback::{model_label, RunInfo};
 
 /// Whether a document may be pushed: it can be reviewed and its verdict passes. (A badly
 /// named file may share its content, and so a note, with a good document.)
@@ -74,13 +73,8 @@ pub fn pre_push(
     let prompts = super::work_tree_prompts(ws, &config.prompts_dir)?;
     let workdir = ws.workdir()?;
     let lookup = |name: &str| env.raw(name).map(String::from);
-    let rule = NoteRule {
-        info: RunInfo {
-            model: model_label(&config.provider),
-            prompt_hash: prompts.hash,
-        },
-        signatures: setup::note_signatures(config, false, true, workdir, &lookup)?,
-    };
+    let signatures = setup::note_signatures(config, false, true, workdir, &lookup)?;
+    let rule = NoteRule::new(&config.provider, prompts.hash, signatures);
     let notes = NotesStore::new(ws.repo());
     for c in checked.iter_mut().filter(|c| c.problem.is_none()) {
         if let Some(note) = notes.get_hex(&c.item.blob).map_err(Error::notes)? {

@@ -147,11 +147,15 @@ pub fn execute(ws: &Workspace, plan: &Plan, mode: Mode) -> Result<RunOutcome, Er
         r
     }));
     stages::merge_results(&mut cached, Vec::new());
-    let label = crate::writeback::model_label(&plan.config.provider);
     if selected.items.is_empty() {
         // Every verdict is cached: no provider, no runtime, no lock.
         let mut status = RunStatus::of(&cached, None);
-        let mut summary = Summary::new(label, plan.parallel, cached, RunFigures::default());
+        let mut summary = Summary::new(
+            selected.rule.info.model.clone(),
+            plan.parallel,
+            cached,
+            RunFigures::default(),
+        );
         status.write_failed = !stages::write_back(
             ws,
             plan,

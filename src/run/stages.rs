@@ -14,9 +14,9 @@ use crate::report::progress::Reporter;
 use crate::report::summary::Summary;
 use crate::workflow::{prompts::Prompts, ItemOutcome};
 use crate::workspace::Workspace;
+use crate::writeback;
 use crate::writeback::cache::{Cached, Lookup, NoteRule, Signatures};
 use crate::writeback::notes::NotesStore;
-use crate::writeback::{self, RunInfo};
 
 /// The items of a run and what git already knows about them.
 pub struct Selected {
@@ -43,13 +43,7 @@ impl Selected {
         if let Some(p) = plan.partition {
             p.retain(&mut items, |i| &i.id);
         }
-        let rule = NoteRule {
-            info: RunInfo {
-                model: writeback::model_label(&plan.config.provider),
-                prompt_hash: prompts.hash.clone(),
-            },
-            signatures,
-        };
+        let rule = NoteRule::new(&plan.config.provider, prompts.hash.clone(), signatures);
         let found = if plan.fresh || items.is_empty() {
             Lookup {
                 cached: vec![None; items.len()],

@@ -5,6 +5,7 @@
 
 use super::notes::{Note, NotesStore};
 use super::{git, signature, RunInfo, WriteError};
+use crate::config::ProviderConfig;
 use crate::model::{Gate, Item, ItemResult, ItemState, WorkflowKind};
 use crate::provider::secret::Secret;
 
@@ -64,6 +65,18 @@ impl Rejection {
 }
 
 impl NoteRule {
+    /// The rule for reviews by `reviewer` (the `[provider]` settings) with the prompts hashed
+    /// as `prompt_hash`: the run's cache and the pre-push hook build it the same way.
+    pub fn new(reviewer: &ProviderConfig, prompt_hash: String, signatures: Signatures) -> NoteRule {
+        NoteRule {
+            info: RunInfo {
+                model: super::model_label(reviewer),
+                prompt_hash,
+            },
+            signatures,
+        }
+    }
+
     /// Whether `note`, found on `blob`, counts as the review of that content for `workflow`.
     pub fn accepts(
         &self,
