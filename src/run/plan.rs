@@ -199,11 +199,6 @@ impl Plan {
         })
     }
 
-    /// The effective configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// Workflows run at once.
     pub fn parallel(&self) -> usize {
         self.parallel
