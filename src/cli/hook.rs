@@ -17,10 +17,13 @@ use crate::workspace::Workspace;
 use crate::writeback::notes::NOTES_REF;
 
 /// Runs the hook on git's pre-push lines (`input`: stdin, or lines a hook manager's variables
-/// describe); the exit status is what git sees (non-zero refuses the push).
+/// describe); the exit status is what git sees (non-zero refuses the push). `opened`: the
+/// repository, when the caller already opened it; else it is opened only when a branch
+/// update needs checking.
 pub fn pre_push(
     args: &PrePushArgs,
     cwd: &Path,
+    opened: Option<Workspace>,
     env: &Env,
     inputs: impl FnOnce(&Workspace) -> ConfigInputs,
     mode: Mode,
@@ -49,7 +52,7 @@ pub fn pre_push(
     // From here on the user is in the middle of a `git push`: whatever stops the check (a
     // broken config, an unreadable repository) refuses it in the hook's words, with the way
     // around it.
-    check(args, cwd, env, &updates, inputs, mode).or_else(|e| {
+    check(args, cwd, opened, env, &updates, inputs, mode).or_else(|e| {
         out::eprint(&refusal::check_failed(&e, e.hint().as_deref()));
         Ok(e.exit())
     })
@@ -59,12 +62,16 @@ pub fn pre_push(
 fn check(
     args: &PrePushArgs,
     cwd: &Path,
+    opened: Option<Workspace>,
     env: &Env,
     updates: &[RefUpdate],
     inputs: impl FnOnce(&Workspace) -> ConfigInputs,
     mode: Mode,
 ) -> Result<Exit, Error> {
-    let ws = Workspace::discover(cwd)?;
+    let ws = match opened {
+        Some(ws) => ws,
+        None => Workspace::discover(cwd)?,
+    };
     let config = config::load(&inputs(&ws))?.config;
     let mut show = |s: &crate::report::summary::Summary| out::eprint(&s.to_human());
     let decision = hook::pre_push(

@@ -20,7 +20,8 @@ pub fn pre_push_env(
     inputs: impl FnOnce(&Workspace) -> ConfigInputs,
     mode: Mode,
 ) -> Result<Exit, Error> {
-    let push = pre_commit::push_from(|k| env.var(k), Workspace::discover(cwd)?.repo())?;
+    let ws = Workspace::discover(cwd)?;
+    let push = pre_commit::push_from(|k| env.var(k), ws.repo())?;
     let args = PrePushArgs {
         remote: push.remote,
         url: push.url,
@@ -28,6 +29,7 @@ pub fn pre_push_env(
     super::hook::pre_push(
         &args,
         cwd,
+        Some(ws),
         env,
         inputs,
         mode,

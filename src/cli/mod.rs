@@ -222,6 +222,7 @@ fn dispatch(cli: Cli, env: &Env) -> Result<Exit, Error> {
         Some(Command::Hook(HookCommand::PrePush(args))) => hook::pre_push(
             &args,
             &cwd,
+            None,
             env,
             |ws| inputs(Some(ws)),
             mode,
