@@ -92,11 +92,7 @@ impl Error {
             | Error::Trust(TrustError::NoHome | TrustError::File(..)) => Exit::Usage,
             Error::Write(e) if e.is_refusal() => Exit::Usage,
             Error::Setup(e) if e.is_usage() => Exit::Usage,
-            Error::Abandoned {
-                reason: StopReason::Signal(n),
-                ..
-            } => Exit::Signal(*n),
-            Error::Abandoned { .. } => Exit::TryLater,
+            Error::Abandoned { reason, .. } => reason.exit(),
             Error::Store(_)
             | Error::Trust(_)
             | Error::Write(_)
@@ -130,6 +126,44 @@ impl Error {
             )),
             Error::Setup(e) => e.hint(),
             Error::File { .. } | Error::Git { .. } | Error::Runtime(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A run abandoned by a second signal after it had stopped for a reason exits as that
+    /// reason says, the same as the run would have had it finished stopping (`RunStatus::exit`).
+    #[test]
+    fn an_abandoned_run_exits_as_its_stop_reason_says() {
+        for (reason, exit) in [
+            (StopReason::Signal(2), Exit::INTERRUPTED),
+            (StopReason::Signal(15), Exit::Signal(15)),
+            (
+                StopReason::TimeLimit(Duration::from_secs(5)),
+                Exit::TryLater,
+            ),
+            (
+                StopReason::KeysExhausted(Duration::from_secs(60)),
+                Exit::TryLater,
+            ),
+            (StopReason::AllKeysInvalid("key-1".into()), Exit::Usage),
+            (
+                StopReason::SameFailure {
+                    items: 3,
+                    error: "command not found".into(),
+                },
+                Exit::WorkflowError,
+            ),
+        ] {
+            let abandoned = Error::Abandoned {
+                reason: reason.clone(),
+                fresh: false,
+            };
+            assert_eq!(abandoned.exit(), exit, "abandoned after: {reason}");
         }
     }
 }

@@ -98,6 +98,17 @@ impl StopReason {
 }
 
 impl StopReason {
+    /// The exit status of a run that stopped for this reason, whether it then finished
+    /// stopping (`RunStatus::exit`) or was abandoned by a second signal (`Error::exit`).
+    pub fn exit(&self) -> Exit {
+        match self {
+            StopReason::Signal(n) => Exit::Signal(*n),
+            StopReason::KeysExhausted(_) | StopReason::TimeLimit(_) => Exit::TryLater,
+            StopReason::AllKeysInvalid(_) => Exit::Usage,
+            StopReason::SameFailure { .. } => Exit::WorkflowError,
+        }
+    }
+
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {

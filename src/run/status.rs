@@ -30,12 +30,8 @@ impl RunStatus {
     /// The exit status: a stop reason first (it says why items are missing), then errors,
     /// then the gate.
     pub fn exit(&self) -> Exit {
-        match &self.stop {
-            Some(StopReason::Signal(n)) => return Exit::Signal(*n),
-            Some(StopReason::KeysExhausted(_) | StopReason::TimeLimit(_)) => return Exit::TryLater,
-            Some(StopReason::AllKeysInvalid(_)) => return Exit::Usage,
-            Some(StopReason::SameFailure { .. }) => return Exit::WorkflowError,
-            None => {}
+        if let Some(stop) = &self.stop {
+            return stop.exit();
         }
         if self.unfinished || self.write_failed {
             Exit::WorkflowError
