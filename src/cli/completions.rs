@@ -33,7 +33,6 @@ pub fn completions(args: &CompletionsArgs) -> Result<Exit, Error> {
     if shell == Shell::Bash {
         out.extend_from_slice(GIT_BASH_SHIM.as_bytes());
     }
-    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)
-        .map_err(|e| Error::file("write", "standard output", e))?;
+    super::out::print_bytes(&out)?;
     Ok(Exit::Ok)
 }

@@ -27,9 +27,7 @@ pub fn page(name: &'static str) -> Vec<u8> {
 /// `parwf man [DIR | --install]`.
 pub fn man(args: &ManArgs) -> Result<Exit, Error> {
     if !args.install && args.folder.is_none() {
-        let text = page("parwf");
-        std::io::Write::write_all(&mut std::io::stdout().lock(), &text)
-            .map_err(|e| Error::file("write", "standard output", e))?;
+        super::out::print_bytes(&page("parwf"))?;
         return Ok(Exit::Ok);
     }
     let dir = match &args.folder {
@@ -43,11 +41,11 @@ pub fn man(args: &ManArgs) -> Result<Exit, Error> {
         super::out::println(&path.display().to_string())?;
     }
     if args.install {
-        eprintln!(
+        super::out::eprintln(&format!(
             "installed parwf.1 and git-parwf.1 into {}: `man git-parwf` and `git parwf --help` find them while {} is on PATH",
             dir.display(),
             bin_dir()?.display()
-        );
+        ));
     }
     Ok(Exit::Ok)
 }

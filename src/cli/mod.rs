@@ -150,7 +150,9 @@ fn init_tracing(env: &Env, quiet: bool, verbose: u8) {
     let fallback = || verbosity_filter(quiet, verbose).parse().unwrap_or_default();
     let filter: tracing_subscriber::filter::Targets = match env.var("PARWF_LOG") {
         Some(f) if !f.trim().is_empty() => f.parse().unwrap_or_else(|e| {
-            eprintln!("warning: PARWF_LOG={f} is not a filter ({e}); using the -q/-v level");
+            out::eprintln(&format!(
+                "warning: PARWF_LOG={f} is not a filter ({e}); using the -q/-v level"
+            ));
             fallback()
         }),
         _ => fallback(),

@@ -10,16 +10,20 @@ use crate::error::Error;
 /// Set once stdout's reader has gone: later writes are skipped.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
-/// Writes `text` to stdout as it is. A closed pipe is not an error; any other failure (a full
-/// disk behind `> file`) is, since the output would be lost without a word.
+/// Writes `text` to stdout as it is; see [`print_bytes`].
 pub fn print(text: &str) -> Result<(), Error> {
+    print_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` to stdout as they are (a generated man page or completion script). A closed
+/// pipe is not an error; any other failure (a full disk behind `> file`) is, since the output
+/// would be lost without a word.
+pub fn print_bytes(bytes: &[u8]) -> Result<(), Error> {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Ok(());
     }
     let mut stdout = std::io::stdout().lock();
-    let written = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush());
+    let written = stdout.write_all(bytes).and_then(|_| stdout.flush());
     match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == ErrorKind::BrokenPipe => {

@@ -83,7 +83,7 @@ pub fn run(
     if opts.ci {
         // CI decides with the base revision's committed config, never the branch's own.
         let base = run::ci::use_base_config(ws, &opts.selection, &mut inputs)?;
-        eprintln!("{}", base.notice);
+        out::eprintln(&base.notice);
         opts.config_rev = base.commit;
     }
     let plan = Plan::new(opts, inputs)?;

@@ -23,6 +23,9 @@ fn every_command_survives_a_closed_stdout() {
         (vec!["verdict", review], 0),
         (vec!["config", "show"], 0),
         (vec!["--help"], 0),
+        // Generated text written in one piece: `parwf man | head -1`.
+        (vec!["man"], 0),
+        (vec!["completions", "bash"], 0),
     ];
     for (args, code) in cases {
         let out = with_closed_stdout(&repo, repo.path(), &args, FAST);
