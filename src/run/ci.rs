@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{ObjectType, Oid, Repository, Tree};
 
 use crate::config::{Committed, ConfigInputs};
 use crate::discover::{self, Selection};
@@ -28,12 +28,19 @@ fn git(what: &'static str) -> impl Fn(git2::Error) -> Error {
     }
 }
 
-/// A file's text in `commit`'s tree; `None` when the path is absent there.
-fn committed_text(repo: &Repository, commit: Oid, path: &Path) -> Result<Option<String>, Error> {
-    let tree = repo
-        .find_commit(commit)
+/// The tree of the base revision's `commit`.
+fn base_tree(repo: &Repository, commit: Oid) -> Result<Tree<'_>, Error> {
+    repo.find_commit(commit)
         .and_then(|c| c.tree())
-        .map_err(git("cannot read the base revision"))?;
+        .map_err(git("cannot read the base revision"))
+}
+
+/// A file's text in `tree`; `None` when the path is absent there.
+fn committed_text(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    path: &Path,
+) -> Result<Option<String>, Error> {
     let entry = match tree.get_path(path) {
         Ok(e) => e,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
@@ -74,7 +81,8 @@ pub fn use_base_config(
     };
     let hex = commit.to_string();
     let short = hex[..12].to_string();
-    let text = committed_text(ws.repo(), commit, Path::new(".parwf.toml"))?;
+    let tree = base_tree(ws.repo(), commit)?;
+    let text = committed_text(ws.repo(), &tree, Path::new(".parwf.toml"))?;
     let notice = match &text {
         Some(_) => format!(
             "[PARWF] CI: repository config from .parwf.toml at {short} ({label}), not from the work tree"
@@ -100,10 +108,7 @@ pub fn committed_prompts(
     let repo = ws.repo();
     let oid = Oid::from_str(commit).map_err(git("cannot read the base revision"))?;
     let dir = Path::new(prompts_dir.trim_end_matches('/'));
-    let tree = repo
-        .find_commit(oid)
-        .and_then(|c| c.tree())
-        .map_err(git("cannot read the base revision"))?;
+    let tree = base_tree(repo, oid)?;
     let is_dir = tree
         .get_path(dir)
         .is_ok_and(|e| e.kind() == Some(ObjectType::Tree));
@@ -118,7 +123,7 @@ pub fn committed_prompts(
     }
     let mut out: [Option<String>; 3] = Default::default();
     for (slot, name) in out.iter_mut().zip(FILES) {
-        *slot = committed_text(repo, oid, &dir.join(name))?;
+        *slot = committed_text(repo, &tree, &dir.join(name))?;
     }
     Ok(out)
 }
