@@ -83,6 +83,19 @@ pub enum WriteMode {
     None,
 }
 
+impl WriteMode {
+    pub const ALL: [WriteMode; 3] = [WriteMode::Notes, WriteMode::Commit, WriteMode::None];
+
+    /// The word in the config and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            WriteMode::Notes => "notes",
+            WriteMode::Commit => "commit",
+            WriteMode::None => "none",
+        }
+    }
+}
+
 /// `[hook] mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,7 +114,7 @@ pub(super) fn words(schema_key: &str) -> Option<Vec<&'static str>> {
         "provider.kind" => std::iter::once("")
             .chain(ProviderKind::ALL.map(ProviderKind::name))
             .collect(),
-        "write" => vec!["notes", "commit", "none"],
+        "write" => WriteMode::ALL.map(WriteMode::name).to_vec(),
         "hook.mode" => vec!["check", "review", "off"],
         "workflows.lld.workflow" => WorkflowKind::ALL.map(WorkflowKind::name).to_vec(),
         "fail_on" => Verdict::ALL.map(Verdict::as_str).to_vec(),
@@ -115,9 +128,11 @@ mod tests {
 
     #[test]
     fn every_choice_word_deserializes() {
+        assert_eq!(words("write").unwrap(), ["notes", "commit", "none"]);
         for w in words("write").unwrap() {
             let v: WriteMode = toml::Value::String(w.into()).try_into().unwrap();
             assert_eq!(toml::Value::try_from(v).unwrap().as_str(), Some(w));
+            assert_eq!(v.name(), w);
         }
         for w in words("hook.mode").unwrap() {
             let _: HookMode = toml::Value::String(w.into()).try_into().unwrap();

@@ -113,11 +113,7 @@ impl Plan {
                 .push(flag("provider.kind", kind.name(), "--provider"));
         }
         if let Some(w) = opts.write {
-            let name = toml::Value::try_from(w)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            inputs.flags.push(flag("write", &name, "--write"));
+            inputs.flags.push(flag("write", w.name(), "--write"));
         }
         let loaded = config::load(&inputs)?;
         // Out of range in a file: say which file and line, as for any other bad value.
