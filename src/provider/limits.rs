@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use regex::Regex;
 
-use super::headers::{Headers, MAX_HINT};
+use super::headers::{secs_f64, Headers, MAX_HINT};
 
 /// The prefix LiteLLM's proxy puts on the headers it forwards from the provider behind it.
 pub const GATEWAY_PREFIX: &str = "llm_provider-";
@@ -110,15 +110,6 @@ impl Cost {
 /// Markdown run close to that. Bytes, not characters: never less for other scripts.
 pub fn estimate_tokens(text: &str) -> u64 {
     (text.len() as u64).div_ceil(4)
-}
-
-fn secs_f64(s: f64) -> Option<Duration> {
-    if !s.is_finite() || s < 0.0 {
-        return None;
-    }
-    Duration::try_from_secs_f64(s.min(MAX_HINT.as_secs_f64()))
-        .ok()
-        .map(|d| d.min(MAX_HINT))
 }
 
 /// The precision of a decimal number written with `text`'s digits, in units of `unit` seconds.
