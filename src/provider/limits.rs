@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use regex::Regex;
 
+use super::context::estimate_tokens;
 use super::headers::{secs_f64, Headers, MAX_HINT};
 
 /// The prefix LiteLLM's proxy puts on the headers it forwards from the provider behind it.
@@ -103,13 +104,6 @@ impl Cost {
             Dim::OutputTokens => self.max_tokens,
         }
     }
-}
-
-/// Tokens in a text as providers count them at admission, without a tokenizer: OpenAI's own
-/// admission estimate is from the characters (about four a token), and English prose and
-/// Markdown run close to that. Bytes, not characters: never less for other scripts.
-pub fn estimate_tokens(text: &str) -> u64 {
-    (text.len() as u64).div_ceil(4)
 }
 
 /// The precision of a decimal number written with `text`'s digits, in units of `unit` seconds.
