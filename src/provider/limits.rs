@@ -176,7 +176,7 @@ pub fn rfc3339_wait(value: &str, now: SystemTime) -> Option<Wait> {
 }
 
 /// `Retry-After` in either form: delay-seconds or an HTTP-date (whole seconds).
-fn retry_after(value: &str, now: SystemTime) -> Option<Wait> {
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Wait> {
     if let Some(w) = seconds(value) {
         return Some(w);
     }

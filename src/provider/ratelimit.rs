@@ -12,12 +12,7 @@ use crate::timefmt::{civil_from_days, days_from_civil};
 /// `Retry-After`: delay-seconds (fractions tolerated) or an HTTP-date. A date in the past is 0;
 /// a negative or unreadable value is `None` (the caller backs off).
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(s) = v.parse::<f64>() {
-        return secs_f64(s);
-    }
-    let at = http_date(v)?;
-    Some(cap(at.duration_since(now).unwrap_or(Duration::ZERO)))
+    super::limits::retry_after(value, now).map(|w| w.after)
 }
 
 /// Go-style durations as in OpenAI's `x-ratelimit-reset-*`: `1s`, `6m0s`, `250ms`, `1h2m3.5s`.
