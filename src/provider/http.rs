@@ -55,15 +55,6 @@ impl Http {
         self.attempt(prompt, key).await.0
     }
 
-    /// The `max_tokens` a request reserves as the provider counts it (Anthropic requires one
-    /// and gets 8192 when none is set; OpenAI counts none it is not sent).
-    pub fn max_tokens(&self) -> u64 {
-        match (self.api, self.settings.max_tokens) {
-            (Api::Anthropic, 0) => u64::from(anthropic::DEFAULT_MAX_TOKENS),
-            (_, n) => u64::from(n),
-        }
-    }
-
     /// One request with one key, and the limits its response reported (success or not).
     pub async fn attempt(
         &self,

@@ -336,13 +336,10 @@ impl Provider {
         self.attempt(req, key).await.result
     }
 
-    /// What `req` costs against a key's limits when the provider admits it.
+    /// What `req` costs against a key's limits when the provider admits it: its prompt and
+    /// the max_tokens actually sent (the budget's, where Anthropic's default is counted).
     pub fn cost(&self, req: &Request) -> Cost {
-        let max_tokens = match &self.backend {
-            Backend::Http(h) => h.max_tokens(),
-            _ => 0,
-        };
-        Cost::of(&req.prompt, max_tokens)
+        Cost::of(&req.prompt, u64::from(self.budget.max_tokens))
     }
 
     /// Sends one request with one key: the (redacted) result, and the limits the response
@@ -388,6 +385,33 @@ mod tests {
         );
         let e = r.clean_error(ProviderError::Fatal("HTTP 400: key sk-abc".into()));
         assert_eq!(e.to_string(), "HTTP 400: key [key-1]");
+    }
+
+    #[test]
+    fn the_admission_cost_reserves_the_max_tokens_the_budget_sends() {
+        let cfg = crate::config::load(&crate::config::ConfigInputs::default())
+            .expect("the defaults load")
+            .config;
+        let req = Request {
+            task: Task::Review(WorkflowKind::Lld),
+            prompt: "x".repeat(400),
+            document: String::new(),
+            findings: Vec::new(),
+            doc_id: "LLD-1".into(),
+            doc_path: "docs/a.md".into(),
+        };
+        let p = Provider::sim(Arc::new(sim::Sim::new(&cfg.sim)));
+        assert_eq!(p.cost(&req), Cost::of(&req.prompt, 0));
+        // Anthropic with max_tokens unset sends 8192, and is charged them at admission.
+        let p = p.with_budget(TokenBudget {
+            context: 0,
+            max_tokens: anthropic::max_tokens(0),
+        });
+        assert_eq!(p.cost(&req).max_tokens, 8192);
+        assert_eq!(
+            p.cost(&req).units(limits::Dim::OutputTokens),
+            u64::from(anthropic::DEFAULT_MAX_TOKENS)
+        );
     }
 
     #[test]
