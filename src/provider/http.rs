@@ -50,11 +50,6 @@ impl Http {
         format!("{name}/{}", self.settings.model)
     }
 
-    /// One request with one key: the review text, or the classified failure.
-    pub async fn complete(&self, prompt: &str, key: &Secret) -> Result<Reply, ProviderError> {
-        self.attempt(prompt, key).await.0
-    }
-
     /// One request with one key, and the limits its response reported (success or not).
     pub async fn attempt(
         &self,
@@ -257,10 +252,10 @@ mod tests {
         .unwrap();
         let h = http(Api::OpenAi, format!("{}/v1/", server.url()), 300);
         let key = Secret::new("key-1", "k");
-        let r = h.complete("hi", &key).await.unwrap();
+        let r = h.attempt("hi", &key).await.0.unwrap();
         assert_eq!(r.text, "ok");
         assert_eq!(r.rest, Some(Duration::from_millis(1500)));
-        let e = h.complete("slow", &key).await.unwrap_err();
+        let e = h.attempt("slow", &key).await.0.unwrap_err();
         assert!(
             matches!(&e, ProviderError::Transient(m) if m.contains("no answer within")),
             "{e:?}"
@@ -282,8 +277,8 @@ mod tests {
         .unwrap();
         let h = http(Api::OpenAi, format!("{}/v1", server.url()), 5000);
         let key = Secret::new("key-1", "k");
-        assert_eq!(h.complete("exact", &key).await.unwrap().text, "ok");
-        let e = h.complete("more", &key).await.unwrap_err();
+        assert_eq!(h.attempt("exact", &key).await.0.unwrap().text, "ok");
+        let e = h.attempt("more", &key).await.0.unwrap_err();
         assert!(
             matches!(&e, ProviderError::Fatal(m) if m.contains("larger than 4 MiB")),
             "{e:?}"
@@ -305,8 +300,9 @@ mod tests {
                 .unwrap();
         let h = http(Api::OpenAi, format!("{}/v1", server.url()), 2000);
         let e = h
-            .complete("hi", &Secret::new("key-1", "k"))
+            .attempt("hi", &Secret::new("key-1", "k"))
             .await
+            .0
             .unwrap_err();
         let port = other
             .url()
@@ -331,8 +327,9 @@ mod tests {
             .port();
         let h = http(Api::Gemini, format!("http://127.0.0.1:{port}"), 2000);
         let e = h
-            .complete("hi", &Secret::new("key-1", "k"))
+            .attempt("hi", &Secret::new("key-1", "k"))
             .await
+            .0
             .unwrap_err();
         assert!(
             matches!(&e, ProviderError::Transient(m) if m.starts_with("cannot connect to 127.0.0.1")),

@@ -330,20 +330,14 @@ impl Provider {
         self.pool
     }
 
-    /// Sends one request with one key. Key text never leaves in the result: replies and error
-    /// messages are redacted.
-    pub async fn complete(&self, req: &Request, key: &Secret) -> Result<Reply, ProviderError> {
-        self.attempt(req, key).await.result
-    }
-
     /// What `req` costs against a key's limits when the provider admits it: its prompt and
     /// the max_tokens actually sent (the budget's, where Anthropic's default is counted).
     pub fn cost(&self, req: &Request) -> Cost {
         Cost::of(&req.prompt, u64::from(self.budget.max_tokens))
     }
 
-    /// Sends one request with one key: the (redacted) result, and the limits the response
-    /// reported for the key.
+    /// Sends one request with one key: the result, and the limits the response reported for
+    /// the key. Key text never leaves in the result: replies and error messages are redacted.
     pub async fn attempt(&self, req: &Request, key: &Secret) -> Attempt {
         let (result, limits) = match &self.backend {
             Backend::Sim(s) => (s.complete(req, key).await.map(Reply::text), Vec::new()),
