@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::secret::Secret;
-use super::wire::{key_header, unexpected, Settings};
+use super::wire::{answer, key_header, unexpected, Settings};
 use super::{Finish, ProviderError};
 
 /// The API version parwf speaks.
@@ -57,14 +57,7 @@ pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
     let reason = v.get("stop_reason").and_then(Value::as_str);
-    let finish = Finish::from_reason(reason);
-    if text.is_empty() && finish != Finish::MaxTokens {
-        return Err(ProviderError::Fatal(format!(
-            "the model returned no text (stop_reason: {})",
-            reason.unwrap_or("none")
-        )));
-    }
-    Ok((text, finish))
+    answer(text, Finish::from_reason(reason), "stop_reason", reason)
 }
 
 #[cfg(test)]
