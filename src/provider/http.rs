@@ -85,7 +85,10 @@ impl Http {
                 .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect(),
         );
-        *limits = readings(&headers, SystemTime::now());
+        // One moment for everything read from this response: its limits and the waits
+        // they and a 429 name.
+        let now = SystemTime::now();
+        *limits = readings(&headers, now);
         if (300..400).contains(&status) {
             return Err(redirect(status, &headers, &s.base_url));
         }
@@ -108,10 +111,11 @@ impl Http {
                 root_cause(&e)
             ))
         })?;
-        let now = SystemTime::now();
         if !ok {
             // The start of an oversized error page still tells what it is.
-            return Err(ratelimit::classify(self.api, status, &headers, &body, now));
+            return Err(ratelimit::classify(
+                self.api, status, &headers, limits, &body, now,
+            ));
         }
         if !complete {
             return Err(too_big());

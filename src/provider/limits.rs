@@ -239,8 +239,13 @@ pub fn message_wait(message: &str) -> Option<Wait> {
 /// coarser one (`x-ratelimit-reset-requests: 0.021s` over `Retry-After: 1`); a `Retry-After`
 /// that disagrees with the resets is the server's instruction and stands. Then: the reset of
 /// whichever limit is at 0 (the last of them to free), else the soonest reset given, else a
-/// wait named in the error message.
-pub fn wait_for_429(h: &Headers, message: &str, now: SystemTime) -> Option<Duration> {
+/// wait named in the error message. `readings` are the limits read from `h` as of `now`.
+pub fn wait_for_429(
+    h: &Headers,
+    readings: &[Reading],
+    message: &str,
+    now: SystemTime,
+) -> Option<Duration> {
     let explicit = [
         ("retry-after-ms", 1e-3),
         ("retry-after", 1.0),
@@ -257,7 +262,6 @@ pub fn wait_for_429(h: &Headers, message: &str, now: SystemTime) -> Option<Durat
         retry_after(v, now)
     })
     .min_by_key(|w| w.precision);
-    let readings = readings(h, now);
     let binding = readings
         .iter()
         .filter(|r| r.remaining == Some(0))
