@@ -14,6 +14,7 @@ pub mod secret;
 pub mod sim;
 pub mod wire;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,12 +162,24 @@ impl ProviderError {
 /// The shortest part of a key that is redacted on its own.
 const PART: usize = 8;
 
+/// Every [`PART`]-byte run of the keys, looked up at each byte of a text. Built once: the
+/// keys are fixed for the run. Its Debug shows only how many there are, never their bytes.
+#[derive(Clone, Default)]
+struct Parts(Arc<HashSet<[u8; PART]>>);
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Parts({})", self.0.len())
+    }
+}
+
 /// Replaces the text of every key in the run with its label, so that a provider echoing a key
 /// in an error (or anywhere) cannot carry it out of the provider layer.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Longest first, so a key that contains another is replaced whole.
     keys: Arc<Vec<Secret>>,
+    parts: Parts,
 }
 
 impl Redactor {
@@ -177,8 +190,14 @@ impl Redactor {
             .filter(|k| !k.expose().is_empty())
             .collect();
         keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
+        let parts = keys
+            .iter()
+            .flat_map(|k| k.expose().as_bytes().windows(PART))
+            .filter_map(|w| <[u8; PART]>::try_from(w).ok())
+            .collect();
         Redactor {
             keys: Arc::new(keys),
+            parts: Parts(Arc::new(parts)),
         }
     }
 
@@ -196,29 +215,24 @@ impl Redactor {
 
     /// Replaces the longest runs of at least [`PART`] bytes that occur in a key.
     fn clean_parts(&self, text: String) -> String {
-        let keys: Vec<&Secret> = self
-            .keys
-            .iter()
-            .filter(|k| k.expose().len() >= PART)
-            .collect();
-        if keys.is_empty() || text.len() < PART {
+        // Only keys of at least PART bytes have parts.
+        if self.parts.0.is_empty() || text.len() < PART {
             return text;
         }
-        let windows: std::collections::HashSet<&[u8]> = keys
-            .iter()
-            .flat_map(|k| k.expose().as_bytes().windows(PART))
-            .collect();
         let bytes = text.as_bytes();
+        let is_part = |i: usize| {
+            <[u8; PART]>::try_from(&bytes[i..i + PART]).is_ok_and(|w| self.parts.0.contains(&w))
+        };
         let mut out = String::with_capacity(text.len());
         let (mut i, mut copied) = (0, 0);
         while i + PART <= bytes.len() {
-            if !text.is_char_boundary(i) || !windows.contains(&bytes[i..i + PART]) {
+            if !text.is_char_boundary(i) || !is_part(i) {
                 i += 1;
                 continue;
             }
             // Extend the match as far as one key still contains it.
             let (mut best, mut label) = (0, "");
-            for k in &keys {
+            for k in self.keys.iter().filter(|k| k.expose().len() >= PART) {
                 let mut end = i + PART;
                 let key = k.expose();
                 if !key.contains(&text[i..end]) {
@@ -425,5 +439,18 @@ mod tests {
         // Short keys are only ever replaced whole.
         let r = Redactor::new([Secret::new("key-1", "abc")]);
         assert_eq!(r.clean("abcd abc".into()), "[key-1]d [key-1]");
+    }
+
+    #[test]
+    fn a_redactors_debug_shows_labels_and_a_count_never_key_bytes() {
+        // Runs of 8: key-1 has 5, key-2 has 2, one of them the same as key-1's.
+        let r = Redactor::new([
+            Secret::new("key-1", "abcdefghijkl"),
+            Secret::new("key-2", "zabcdefgh"),
+        ]);
+        assert_eq!(
+            format!("{r:?}"),
+            "Redactor { keys: [Secret(key-1), Secret(key-2)], parts: Parts(6) }"
+        );
     }
 }
