@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::secret::Secret;
-use super::wire::{key_header, unexpected, Settings};
+use super::wire::{answer, key_header, unexpected, Settings};
 use super::{Finish, ProviderError};
 
 /// The API version parwf speaks.
@@ -12,6 +12,16 @@ pub const VERSION: &str = "2023-06-01";
 /// What `max_tokens = 0` sends, since this API requires a value.
 pub const DEFAULT_MAX_TOKENS: u32 = 8192;
 
+/// The `max_tokens` a request sends for the configured one (0: not set). The pre-flight
+/// budget and the admission cost count this figure too.
+pub fn max_tokens(configured: u32) -> u32 {
+    if configured > 0 {
+        configured
+    } else {
+        DEFAULT_MAX_TOKENS
+    }
+}
+
 /// `POST {base_url}/v1/messages`.
 pub fn request(
     client: &reqwest::Client,
@@ -19,15 +29,9 @@ pub fn request(
     prompt: &str,
     key: &Secret,
 ) -> reqwest::RequestBuilder {
-    // max_tokens is required by this API.
-    let max_tokens = if s.max_tokens > 0 {
-        s.max_tokens
-    } else {
-        DEFAULT_MAX_TOKENS
-    };
     let mut body = json!({
         "model": s.model,
-        "max_tokens": max_tokens,
+        "max_tokens": max_tokens(s.max_tokens),
         "messages": [{"role": "user", "content": prompt}],
     });
     if s.temperature >= 0.0 {
@@ -53,14 +57,7 @@ pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
     let reason = v.get("stop_reason").and_then(Value::as_str);
-    let finish = Finish::from_reason(reason);
-    if text.is_empty() && finish != Finish::MaxTokens {
-        return Err(ProviderError::Fatal(format!(
-            "the model returned no text (stop_reason: {})",
-            reason.unwrap_or("none")
-        )));
-    }
-    Ok((text, finish))
+    answer(text, Finish::from_reason(reason), "stop_reason", reason)
 }
 
 #[cfg(test)]
@@ -83,5 +80,11 @@ mod tests {
         assert_eq!(text(&cut).unwrap().1, Finish::MaxTokens);
         let refused = json!({"type": "message", "content": [], "stop_reason": "refusal"});
         assert!(text(&refused).unwrap_err().to_string().contains("refusal"));
+    }
+
+    #[test]
+    fn max_tokens_unset_sends_the_default() {
+        assert_eq!(max_tokens(0), 8192);
+        assert_eq!(max_tokens(1024), 1024);
     }
 }

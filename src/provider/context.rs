@@ -126,7 +126,9 @@ pub struct TokenBudget {
 /// check never refuses one that fits by much, and the server has the last word on the rest.
 pub const BYTES_PER_TOKEN: usize = 4;
 
-/// Tokens `text` is estimated to take: its bytes / [`BYTES_PER_TOKEN`], rounded up.
+/// Tokens `text` is estimated to take: its bytes / [`BYTES_PER_TOKEN`], rounded up. Also what
+/// a request is charged at admission (`limits::Cost`): OpenAI's own admission estimate is from
+/// the characters (about four a token); bytes, not characters, are never less for other scripts.
 pub fn estimate_tokens(text: &str) -> u64 {
     text.len().div_ceil(BYTES_PER_TOKEN) as u64
 }

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::secret::Secret;
-use super::wire::{key_header, unexpected, Settings};
+use super::wire::{answer, key_header, unexpected, Settings};
 use super::{Finish, ProviderError};
 
 /// `POST {base_url}/models/{model}:generateContent`.
@@ -58,14 +58,7 @@ pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
     let reason = candidate.get("finishReason").and_then(Value::as_str);
-    let finish = Finish::from_reason(reason);
-    if text.is_empty() && finish != Finish::MaxTokens {
-        return Err(ProviderError::Fatal(format!(
-            "the model returned no text (finishReason: {})",
-            reason.unwrap_or("none")
-        )));
-    }
-    Ok((text, finish))
+    answer(text, Finish::from_reason(reason), "finishReason", reason)
 }
 
 #[cfg(test)]

@@ -50,20 +50,6 @@ impl Http {
         format!("{name}/{}", self.settings.model)
     }
 
-    /// One request with one key: the review text, or the classified failure.
-    pub async fn complete(&self, prompt: &str, key: &Secret) -> Result<Reply, ProviderError> {
-        self.attempt(prompt, key).await.0
-    }
-
-    /// The `max_tokens` a request reserves as the provider counts it (Anthropic requires one
-    /// and gets 8192 when none is set; OpenAI counts none it is not sent).
-    pub fn max_tokens(&self) -> u64 {
-        match (self.api, self.settings.max_tokens) {
-            (Api::Anthropic, 0) => u64::from(anthropic::DEFAULT_MAX_TOKENS),
-            (_, n) => u64::from(n),
-        }
-    }
-
     /// One request with one key, and the limits its response reported (success or not).
     pub async fn attempt(
         &self,
@@ -99,7 +85,10 @@ impl Http {
                 .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect(),
         );
-        *limits = readings(&headers, SystemTime::now());
+        // One moment for everything read from this response: its limits and the waits
+        // they and a 429 name.
+        let now = SystemTime::now();
+        *limits = readings(&headers, now);
         if (300..400).contains(&status) {
             return Err(redirect(status, &headers, &s.base_url));
         }
@@ -122,10 +111,11 @@ impl Http {
                 root_cause(&e)
             ))
         })?;
-        let now = SystemTime::now();
         if !ok {
             // The start of an oversized error page still tells what it is.
-            return Err(ratelimit::classify(self.api, status, &headers, &body, now));
+            return Err(ratelimit::classify(
+                self.api, status, &headers, limits, &body, now,
+            ));
         }
         if !complete {
             return Err(too_big());
@@ -266,10 +256,10 @@ mod tests {
         .unwrap();
         let h = http(Api::OpenAi, format!("{}/v1/", server.url()), 300);
         let key = Secret::new("key-1", "k");
-        let r = h.complete("hi", &key).await.unwrap();
+        let r = h.attempt("hi", &key).await.0.unwrap();
         assert_eq!(r.text, "ok");
         assert_eq!(r.rest, Some(Duration::from_millis(1500)));
-        let e = h.complete("slow", &key).await.unwrap_err();
+        let e = h.attempt("slow", &key).await.0.unwrap_err();
         assert!(
             matches!(&e, ProviderError::Transient(m) if m.contains("no answer within")),
             "{e:?}"
@@ -291,8 +281,8 @@ mod tests {
         .unwrap();
         let h = http(Api::OpenAi, format!("{}/v1", server.url()), 5000);
         let key = Secret::new("key-1", "k");
-        assert_eq!(h.complete("exact", &key).await.unwrap().text, "ok");
-        let e = h.complete("more", &key).await.unwrap_err();
+        assert_eq!(h.attempt("exact", &key).await.0.unwrap().text, "ok");
+        let e = h.attempt("more", &key).await.0.unwrap_err();
         assert!(
             matches!(&e, ProviderError::Fatal(m) if m.contains("larger than 4 MiB")),
             "{e:?}"
@@ -314,8 +304,9 @@ mod tests {
                 .unwrap();
         let h = http(Api::OpenAi, format!("{}/v1", server.url()), 2000);
         let e = h
-            .complete("hi", &Secret::new("key-1", "k"))
+            .attempt("hi", &Secret::new("key-1", "k"))
             .await
+            .0
             .unwrap_err();
         let port = other
             .url()
@@ -340,8 +331,9 @@ mod tests {
             .port();
         let h = http(Api::Gemini, format!("http://127.0.0.1:{port}"), 2000);
         let e = h
-            .complete("hi", &Secret::new("key-1", "k"))
+            .attempt("hi", &Secret::new("key-1", "k"))
             .await
+            .0
             .unwrap_err();
         assert!(
             matches!(&e, ProviderError::Transient(m) if m.starts_with("cannot connect to 127.0.0.1")),

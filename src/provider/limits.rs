@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use regex::Regex;
 
-use super::headers::{Headers, MAX_HINT};
+use super::context::estimate_tokens;
+use super::headers::{secs_f64, Headers, MAX_HINT};
 
 /// The prefix LiteLLM's proxy puts on the headers it forwards from the provider behind it.
 pub const GATEWAY_PREFIX: &str = "llm_provider-";
@@ -105,22 +106,6 @@ impl Cost {
     }
 }
 
-/// Tokens in a text as providers count them at admission, without a tokenizer: OpenAI's own
-/// admission estimate is from the characters (about four a token), and English prose and
-/// Markdown run close to that. Bytes, not characters: never less for other scripts.
-pub fn estimate_tokens(text: &str) -> u64 {
-    (text.len() as u64).div_ceil(4)
-}
-
-fn secs_f64(s: f64) -> Option<Duration> {
-    if !s.is_finite() || s < 0.0 {
-        return None;
-    }
-    Duration::try_from_secs_f64(s.min(MAX_HINT.as_secs_f64()))
-        .ok()
-        .map(|d| d.min(MAX_HINT))
-}
-
 /// The precision of a decimal number written with `text`'s digits, in units of `unit` seconds.
 fn precision_of(text: &str, unit: f64) -> Duration {
     let decimals = text.split_once('.').map_or(0, |(_, f)| f.len()).min(9);
@@ -191,7 +176,7 @@ pub fn rfc3339_wait(value: &str, now: SystemTime) -> Option<Wait> {
 }
 
 /// `Retry-After` in either form: delay-seconds or an HTTP-date (whole seconds).
-fn retry_after(value: &str, now: SystemTime) -> Option<Wait> {
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Wait> {
     if let Some(w) = seconds(value) {
         return Some(w);
     }
@@ -254,8 +239,13 @@ pub fn message_wait(message: &str) -> Option<Wait> {
 /// coarser one (`x-ratelimit-reset-requests: 0.021s` over `Retry-After: 1`); a `Retry-After`
 /// that disagrees with the resets is the server's instruction and stands. Then: the reset of
 /// whichever limit is at 0 (the last of them to free), else the soonest reset given, else a
-/// wait named in the error message.
-pub fn wait_for_429(h: &Headers, message: &str, now: SystemTime) -> Option<Duration> {
+/// wait named in the error message. `readings` are the limits read from `h` as of `now`.
+pub fn wait_for_429(
+    h: &Headers,
+    readings: &[Reading],
+    message: &str,
+    now: SystemTime,
+) -> Option<Duration> {
     let explicit = [
         ("retry-after-ms", 1e-3),
         ("retry-after", 1.0),
@@ -272,7 +262,6 @@ pub fn wait_for_429(h: &Headers, message: &str, now: SystemTime) -> Option<Durat
         retry_after(v, now)
     })
     .min_by_key(|w| w.precision);
-    let readings = readings(h, now);
     let binding = readings
         .iter()
         .filter(|r| r.remaining == Some(0))

@@ -11,6 +11,11 @@ fn ms(d: Option<Duration>) -> Option<u128> {
     d.map(|d| d.as_millis())
 }
 
+/// The wait a 429 with headers `h` asks for, its limits read as `Http::send` reads them.
+fn wait_for_429(h: &Headers, message: &str, now: SystemTime) -> Option<Duration> {
+    super::wait_for_429(h, &readings(h, now), message, now)
+}
+
 #[test]
 fn waits_keep_the_precision_they_were_written_in() {
     let w = go_duration("0.021s").unwrap();

@@ -14,6 +14,7 @@ pub mod secret;
 pub mod sim;
 pub mod wire;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,12 +162,24 @@ impl ProviderError {
 /// The shortest part of a key that is redacted on its own.
 const PART: usize = 8;
 
+/// Every [`PART`]-byte run of the keys, looked up at each byte of a text. Built once: the
+/// keys are fixed for the run. Its Debug shows only how many there are, never their bytes.
+#[derive(Clone, Default)]
+struct Parts(Arc<HashSet<[u8; PART]>>);
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Parts({})", self.0.len())
+    }
+}
+
 /// Replaces the text of every key in the run with its label, so that a provider echoing a key
 /// in an error (or anywhere) cannot carry it out of the provider layer.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Longest first, so a key that contains another is replaced whole.
     keys: Arc<Vec<Secret>>,
+    parts: Parts,
 }
 
 impl Redactor {
@@ -177,8 +190,14 @@ impl Redactor {
             .filter(|k| !k.expose().is_empty())
             .collect();
         keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
+        let parts = keys
+            .iter()
+            .flat_map(|k| k.expose().as_bytes().windows(PART))
+            .filter_map(|w| <[u8; PART]>::try_from(w).ok())
+            .collect();
         Redactor {
             keys: Arc::new(keys),
+            parts: Parts(Arc::new(parts)),
         }
     }
 
@@ -196,29 +215,24 @@ impl Redactor {
 
     /// Replaces the longest runs of at least [`PART`] bytes that occur in a key.
     fn clean_parts(&self, text: String) -> String {
-        let keys: Vec<&Secret> = self
-            .keys
-            .iter()
-            .filter(|k| k.expose().len() >= PART)
-            .collect();
-        if keys.is_empty() || text.len() < PART {
+        // Only keys of at least PART bytes have parts.
+        if self.parts.0.is_empty() || text.len() < PART {
             return text;
         }
-        let windows: std::collections::HashSet<&[u8]> = keys
-            .iter()
-            .flat_map(|k| k.expose().as_bytes().windows(PART))
-            .collect();
         let bytes = text.as_bytes();
+        let is_part = |i: usize| {
+            <[u8; PART]>::try_from(&bytes[i..i + PART]).is_ok_and(|w| self.parts.0.contains(&w))
+        };
         let mut out = String::with_capacity(text.len());
         let (mut i, mut copied) = (0, 0);
         while i + PART <= bytes.len() {
-            if !text.is_char_boundary(i) || !windows.contains(&bytes[i..i + PART]) {
+            if !text.is_char_boundary(i) || !is_part(i) {
                 i += 1;
                 continue;
             }
             // Extend the match as far as one key still contains it.
             let (mut best, mut label) = (0, "");
-            for k in &keys {
+            for k in self.keys.iter().filter(|k| k.expose().len() >= PART) {
                 let mut end = i + PART;
                 let key = k.expose();
                 if !key.contains(&text[i..end]) {
@@ -330,23 +344,14 @@ impl Provider {
         self.pool
     }
 
-    /// Sends one request with one key. Key text never leaves in the result: replies and error
-    /// messages are redacted.
-    pub async fn complete(&self, req: &Request, key: &Secret) -> Result<Reply, ProviderError> {
-        self.attempt(req, key).await.result
-    }
-
-    /// What `req` costs against a key's limits when the provider admits it.
+    /// What `req` costs against a key's limits when the provider admits it: its prompt and
+    /// the max_tokens actually sent (the budget's, where Anthropic's default is counted).
     pub fn cost(&self, req: &Request) -> Cost {
-        let max_tokens = match &self.backend {
-            Backend::Http(h) => h.max_tokens(),
-            _ => 0,
-        };
-        Cost::of(&req.prompt, max_tokens)
+        Cost::of(&req.prompt, u64::from(self.budget.max_tokens))
     }
 
-    /// Sends one request with one key: the (redacted) result, and the limits the response
-    /// reported for the key.
+    /// Sends one request with one key: the result, and the limits the response reported for
+    /// the key. Key text never leaves in the result: replies and error messages are redacted.
     pub async fn attempt(&self, req: &Request, key: &Secret) -> Attempt {
         let (result, limits) = match &self.backend {
             Backend::Sim(s) => (s.complete(req, key).await.map(Reply::text), Vec::new()),
@@ -391,6 +396,33 @@ mod tests {
     }
 
     #[test]
+    fn the_admission_cost_reserves_the_max_tokens_the_budget_sends() {
+        let cfg = crate::config::load(&crate::config::ConfigInputs::default())
+            .expect("the defaults load")
+            .config;
+        let req = Request {
+            task: Task::Review(WorkflowKind::Lld),
+            prompt: "x".repeat(400),
+            document: String::new(),
+            findings: Vec::new(),
+            doc_id: "LLD-1".into(),
+            doc_path: "docs/a.md".into(),
+        };
+        let p = Provider::sim(Arc::new(sim::Sim::new(&cfg.sim)));
+        assert_eq!(p.cost(&req), Cost::of(&req.prompt, 0));
+        // Anthropic with max_tokens unset sends 8192, and is charged them at admission.
+        let p = p.with_budget(TokenBudget {
+            context: 0,
+            max_tokens: anthropic::max_tokens(0),
+        });
+        assert_eq!(p.cost(&req).max_tokens, 8192);
+        assert_eq!(
+            p.cost(&req).units(limits::Dim::OutputTokens),
+            u64::from(anthropic::DEFAULT_MAX_TOKENS)
+        );
+    }
+
+    #[test]
     fn any_eight_characters_of_a_key_are_redacted_too() {
         let r = Redactor::new([Secret::new("key-1", "sk-proj-0123456789abcdefXYZ")]);
         for (echo, want) in [
@@ -407,5 +439,18 @@ mod tests {
         // Short keys are only ever replaced whole.
         let r = Redactor::new([Secret::new("key-1", "abc")]);
         assert_eq!(r.clean("abcd abc".into()), "[key-1]d [key-1]");
+    }
+
+    #[test]
+    fn a_redactors_debug_shows_labels_and_a_count_never_key_bytes() {
+        // Runs of 8: key-1 has 5, key-2 has 2, one of them the same as key-1's.
+        let r = Redactor::new([
+            Secret::new("key-1", "abcdefghijkl"),
+            Secret::new("key-2", "zabcdefgh"),
+        ]);
+        assert_eq!(
+            format!("{r:?}"),
+            "Redactor { keys: [Secret(key-1), Secret(key-2)], parts: Parts(6) }"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::secret::Secret;
-use super::wire::{str_at, unexpected, Settings};
+use super::wire::{answer, str_at, unexpected, Settings};
 use super::{Finish, ProviderError};
 
 /// `POST {base_url}/chat/completions` with a bearer key.
@@ -40,13 +40,9 @@ pub fn text(v: &Value) -> Result<(String, Finish), ProviderError> {
     let finish = Finish::from_reason(reason);
     match str_at(v, "/choices/0/message/content") {
         Some(t) => Ok((t.to_string(), finish)),
-        None if finish == Finish::MaxTokens => Ok((String::new(), finish)),
-        None => match reason {
-            Some(reason) => Err(ProviderError::Fatal(format!(
-                "the model returned no text (finish_reason: {reason})"
-            ))),
-            None => Err(unexpected("OpenAI", v)),
-        },
+        // Neither text nor a reason: not a chat completion at all.
+        None if reason.is_none() && finish != Finish::MaxTokens => Err(unexpected("OpenAI", v)),
+        None => answer(String::new(), finish, "finish_reason", reason),
     }
 }
 

@@ -3,8 +3,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde_json::Value;
+
 use super::headers::{cap, secs_f64};
 pub use super::headers::{http_date, rfc3339, Headers, MAX_HINT};
+use super::limits::Reading;
 use super::wire::Api;
 use super::{ProviderError, Refusal};
 use crate::timefmt::{civil_from_days, days_from_civil};
@@ -12,12 +15,7 @@ use crate::timefmt::{civil_from_days, days_from_civil};
 /// `Retry-After`: delay-seconds (fractions tolerated) or an HTTP-date. A date in the past is 0;
 /// a negative or unreadable value is `None` (the caller backs off).
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(s) = v.parse::<f64>() {
-        return secs_f64(s);
-    }
-    let at = http_date(v)?;
-    Some(cap(at.duration_since(now).unwrap_or(Duration::ZERO)))
+    super::limits::retry_after(value, now).map(|w| w.after)
 }
 
 /// Go-style durations as in OpenAI's `x-ratelimit-reset-*`: `1s`, `6m0s`, `250ms`, `1h2m3.5s`.
@@ -105,43 +103,101 @@ pub fn exhausted_for(h: &Headers, now: SystemTime) -> Option<Duration> {
     rest
 }
 
-/// The `error` object of a JSON error body, if the body is one.
-fn error_object(body: &str) -> Option<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    match v.get("error") {
-        Some(e) if e.is_object() => Some(e.clone()),
-        _ => None,
+/// An error body, parsed once: its text and, when it is JSON, the value.
+struct ErrorBody<'a> {
+    text: &'a str,
+    json: Option<Value>,
+}
+
+impl<'a> ErrorBody<'a> {
+    fn new(text: &'a str) -> ErrorBody<'a> {
+        ErrorBody {
+            text,
+            json: serde_json::from_str(text).ok(),
+        }
+    }
+
+    /// The `error` object of a JSON error body, if the body is one.
+    fn error(&self) -> Option<&Value> {
+        self.json.as_ref()?.get("error").filter(|e| e.is_object())
+    }
+
+    /// What [`error_message`] says of this body.
+    fn message(&self) -> String {
+        let msg = self
+            .error()
+            .and_then(|e| e.get("message").and_then(Value::as_str).map(str::to_string))
+            .or_else(|| self.top_level_message())
+            .or_else(|| html_summary(self.text))
+            .unwrap_or_else(|| self.text.trim().to_string());
+        let one_line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one_line.is_empty() {
+            return "(empty body)".to_string();
+        }
+        match one_line.char_indices().nth(300) {
+            Some((i, _)) => format!("{}…", &one_line[..i]),
+            None => one_line,
+        }
+    }
+
+    /// vLLM's error shape: `{"object": "error", "message": …}` with no `error` object.
+    fn top_level_message(&self) -> Option<String> {
+        let v = self.json.as_ref()?;
+        (v.get("object").and_then(Value::as_str) == Some("error"))
+            .then(|| v.get("message")?.as_str().map(str::to_string))
+            .flatten()
+    }
+
+    /// The `details` of the `error` object.
+    fn details(&self) -> &[Value] {
+        self.error()
+            .and_then(|e| e.get("details"))
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Gemini's `error.details`: (`RetryInfo.retryDelay`, a `QuotaFailure` violation is per
+    /// day).
+    fn gemini_details(&self) -> (Option<Duration>, bool) {
+        let mut delay = None;
+        let mut per_day = false;
+        for d in self.details() {
+            let ty = d.get("@type").and_then(|t| t.as_str()).unwrap_or("");
+            if ty.ends_with("google.rpc.RetryInfo") {
+                delay = d
+                    .get("retryDelay")
+                    .and_then(|r| r.as_str())
+                    .and_then(proto_duration);
+            } else if ty.ends_with("google.rpc.QuotaFailure") {
+                let violations = d.get("violations").and_then(|v| v.as_array());
+                per_day |= violations.into_iter().flatten().any(|v| {
+                    v.get("quotaId")
+                        .and_then(|q| q.as_str())
+                        .is_some_and(|q| q.contains("PerDay"))
+                });
+            }
+        }
+        (delay, per_day)
+    }
+
+    fn gemini_key_invalid(&self) -> bool {
+        self.details()
+            .iter()
+            .any(|d| d.get("reason").and_then(|r| r.as_str()) == Some("API_KEY_INVALID"))
+    }
+
+    fn code(&self) -> Option<String> {
+        let e = self.error()?;
+        ["code", "type"]
+            .iter()
+            .find_map(|k| e.get(*k).and_then(|c| c.as_str()).map(str::to_string))
     }
 }
 
 /// The provider's own words for an error (`error.message`), else what an HTML page (a proxy's
 /// or gateway's) says, else the start of the body.
 pub fn error_message(body: &str) -> String {
-    let msg = error_object(body)
-        .and_then(|e| {
-            e.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .or_else(|| top_level_message(body))
-        .or_else(|| html_summary(body))
-        .unwrap_or_else(|| body.trim().to_string());
-    let one_line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.is_empty() {
-        return "(empty body)".to_string();
-    }
-    match one_line.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &one_line[..i]),
-        None => one_line,
-    }
-}
-
-/// vLLM's error shape: `{"object": "error", "message": …}` with no `error` object.
-fn top_level_message(body: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    (v.get("object").and_then(|o| o.as_str()) == Some("error"))
-        .then(|| v.get("message")?.as_str().map(str::to_string))
-        .flatten()
+    ErrorBody::new(body).message()
 }
 
 /// An HTML page's `<title>`, else its text without tags: the markup of a proxy's error page
@@ -181,71 +237,31 @@ fn strip_tags(html: &str) -> String {
     out
 }
 
-/// Gemini's `error.details`: (`RetryInfo.retryDelay`, a `QuotaFailure` violation is per day).
-fn gemini_details(body: &str) -> (Option<Duration>, bool) {
-    let details = error_object(body)
-        .and_then(|e| e.get("details").cloned())
-        .and_then(|d| d.as_array().cloned())
-        .unwrap_or_default();
-    let mut delay = None;
-    let mut per_day = false;
-    for d in &details {
-        let ty = d.get("@type").and_then(|t| t.as_str()).unwrap_or("");
-        if ty.ends_with("google.rpc.RetryInfo") {
-            delay = d
-                .get("retryDelay")
-                .and_then(|r| r.as_str())
-                .and_then(proto_duration);
-        } else if ty.ends_with("google.rpc.QuotaFailure") {
-            let violations = d.get("violations").and_then(|v| v.as_array());
-            per_day |= violations.into_iter().flatten().any(|v| {
-                v.get("quotaId")
-                    .and_then(|q| q.as_str())
-                    .is_some_and(|q| q.contains("PerDay"))
-            });
-        }
-    }
-    (delay, per_day)
-}
-
-fn gemini_key_invalid(body: &str) -> bool {
-    let details = error_object(body).and_then(|e| e.get("details").cloned());
-    details
-        .and_then(|d| d.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .any(|d| d.get("reason").and_then(|r| r.as_str()) == Some("API_KEY_INVALID"))
-}
-
-fn error_code(body: &str) -> Option<String> {
-    let e = error_object(body)?;
-    ["code", "type"]
-        .iter()
-        .find_map(|k| e.get(*k).and_then(|c| c.as_str()).map(str::to_string))
-}
-
-/// Classifies a non-2xx response. Messages carry the provider's words, never the request's
-/// headers; the provider layer still redacts key text from them before they go anywhere.
+/// Classifies a non-2xx response whose limits read `readings` (from `headers`, as of `now`).
+/// Messages carry the provider's words, never the request's headers; the provider layer still
+/// redacts key text from them before they go anywhere.
 pub fn classify(
     api: Api,
     status: u16,
     headers: &Headers,
+    readings: &[Reading],
     body: &str,
     now: SystemTime,
 ) -> ProviderError {
-    let msg = || format!("HTTP {status}: {}", error_message(body));
+    let body = ErrorBody::new(body);
+    let message = body.message();
+    let msg = || format!("HTTP {status}: {message}");
     match status {
         401 | 403 => ProviderError::InvalidKey { status },
-        400 if api == Api::Gemini && gemini_key_invalid(body) => {
+        400 if api == Api::Gemini && body.gemini_key_invalid() => {
             ProviderError::InvalidKey { status }
         }
         429 => {
-            let code = error_code(body);
-            if api == Api::OpenAi && code.as_deref() == Some("insufficient_quota") {
+            if api == Api::OpenAi && body.code().as_deref() == Some("insufficient_quota") {
                 return ProviderError::QuotaExhausted { for_: None };
             }
             if api == Api::Gemini {
-                let (delay, per_day) = gemini_details(body);
+                let (delay, per_day) = body.gemini_details();
                 if per_day {
                     let reset = next_pacific_midnight(now);
                     return ProviderError::QuotaExhausted {
@@ -257,11 +273,11 @@ pub fn classify(
                 }
             }
             ProviderError::RateLimited {
-                retry_after: super::limits::wait_for_429(headers, &error_message(body), now),
+                retry_after: super::limits::wait_for_429(headers, readings, &message, now),
             }
         }
         // Anthropic's "credit balance is too low" is a billing state of this key, not the request.
-        400 if api == Api::Anthropic && error_message(body).contains("credit balance") => {
+        400 if api == Api::Anthropic && message.contains("credit balance") => {
             ProviderError::QuotaExhausted { for_: None }
         }
         408 | 500..=599 => ProviderError::Transient(msg()),
@@ -269,7 +285,7 @@ pub fn classify(
         // way, so the item fails for good with a hint on what to change.
         400 | 404 | 413 | 422 => ProviderError::Refused {
             msg: msg(),
-            why: Refusal::classify(status, &error_message(body), error_code(body).as_deref()),
+            why: Refusal::classify(status, &message, body.code().as_deref()),
         },
         _ => ProviderError::Fatal(msg()),
     }

@@ -11,6 +11,12 @@ fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| (d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
+/// A failed response classified with its limits read as `Http::send` reads them.
+fn classify(api: Api, status: u16, h: &Headers, body: &str, now: SystemTime) -> ProviderError {
+    let readings = super::super::limits::readings(h, now);
+    super::classify(api, status, h, &readings, body, now)
+}
+
 #[test]
 fn retry_after_seconds_and_http_dates() {
     let now = utc(2015, 10, 21, 7, 27, 0);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::secret::Secret;
-use super::ProviderError;
+use super::{Finish, ProviderError};
 
 /// Which wire format a response is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,4 +60,76 @@ pub fn unexpected(api: &str, v: &Value) -> ProviderError {
         shape.push('…');
     }
     ProviderError::Fatal(format!("unexpected {api} response: {shape}"))
+}
+
+/// The parsed text and how it ended, unless there is no text: an empty answer cut at
+/// max_tokens (a reasoning model spent them thinking) is an answer, any other reason to end
+/// with no text is an error naming that reason as the API's `field` gave it.
+pub fn answer(
+    text: String,
+    finish: Finish,
+    field: &str,
+    reason: Option<&str>,
+) -> Result<(String, Finish), ProviderError> {
+    if text.is_empty() && finish != Finish::MaxTokens {
+        return Err(ProviderError::Fatal(format!(
+            "the model returned no text ({field}: {})",
+            reason.unwrap_or("none")
+        )));
+    }
+    Ok((text, finish))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{anthropic, gemini, openai};
+    use super::*;
+
+    #[test]
+    fn no_text_is_an_error_naming_each_apis_reason_unless_cut() {
+        let error = |r: Result<(String, Finish), ProviderError>| r.unwrap_err().to_string();
+        for (got, want) in [
+            (
+                anthropic::text(&json!({"content": [], "stop_reason": "refusal"})),
+                "the model returned no text (stop_reason: refusal)",
+            ),
+            (
+                anthropic::text(&json!({"content": []})),
+                "the model returned no text (stop_reason: none)",
+            ),
+            (
+                gemini::text(&json!({"candidates": [{"finishReason": "SAFETY"}]})),
+                "the model returned no text (finishReason: SAFETY)",
+            ),
+            (
+                gemini::text(&json!({"candidates": [{}]})),
+                "the model returned no text (finishReason: none)",
+            ),
+            (
+                openai::text(&json!({"choices": [{"message": {"content": null},
+                                                  "finish_reason": "content_filter"}]})),
+                "the model returned no text (finish_reason: content_filter)",
+            ),
+        ] {
+            assert_eq!(error(got), want);
+        }
+        let no_reason = openai::text(&json!({"choices": [{"message": {"content": null}}]}));
+        assert!(error(no_reason).starts_with("unexpected OpenAI response: "));
+        let cut = (String::new(), Finish::MaxTokens);
+        assert_eq!(
+            anthropic::text(&json!({"content": [], "stop_reason": "max_tokens"})).unwrap(),
+            cut
+        );
+        assert_eq!(
+            gemini::text(&json!({"candidates": [{"finishReason": "MAX_TOKENS"}]})).unwrap(),
+            cut
+        );
+        assert_eq!(
+            openai::text(&json!({"choices": [{"message": {}, "finish_reason": "length"}]}))
+                .unwrap(),
+            cut
+        );
+    }
 }

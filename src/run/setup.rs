@@ -204,9 +204,9 @@ fn budget(p: &ProviderConfig, kind: ProviderKind) -> TokenBudget {
         0 if http => known_context(&p.model).unwrap_or(0),
         n => n,
     };
-    let max_tokens = match (kind, p.max_tokens) {
-        (ProviderKind::Anthropic, 0) => anthropic::DEFAULT_MAX_TOKENS,
-        (_, n) => n,
+    let max_tokens = match kind {
+        ProviderKind::Anthropic => anthropic::max_tokens(p.max_tokens),
+        _ => p.max_tokens,
     };
     TokenBudget {
         context,

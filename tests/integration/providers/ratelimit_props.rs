@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use parwf::provider::limits::readings;
 use parwf::provider::ratelimit::{
     classify, exhausted_for, go_duration, http_date, proto_duration, retry_after, rfc3339, Headers,
     MAX_HINT,
@@ -190,7 +191,7 @@ proptest! {
         now in now(),
     ) {
         capped(exhausted_for(&h, now))?;
-        match classify(api, status, &h, &body, now) {
+        match classify(api, status, &h, &readings(&h, now), &body, now) {
             ProviderError::RateLimited { retry_after } => capped(retry_after)?,
             ProviderError::QuotaExhausted { for_ } => capped(for_)?,
             ProviderError::InvalidKey { status: s } => prop_assert_eq!(s, status),
