@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::markdown::{self, blocking_findings, counts_line};
+use super::markdown::{self, blocking_findings, counts_line, verdict_without_findings};
 use super::summary::Summary;
 use crate::model::{ItemState, Verdict};
 
@@ -38,9 +38,7 @@ pub fn annotations(summary: &Summary) -> String {
             let title = property(&format!("{} {verdict}{cached}", i.id));
             lines.push(format!(
                 "::error file={file},title={title}::{}",
-                data(&format!(
-                    "The review's verdict is {verdict} with no Tier 1 finding; it fails the gate (fail_on)."
-                ))
+                data(&verdict_without_findings(verdict))
             ));
         }
         for f in findings {

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::markdown::{blocking_findings, counts_line};
+use super::markdown::{blocking_findings, counts_line, finding_line, verdict_without_findings};
 use super::summary::Summary;
 use crate::model::{ItemResult, ItemState, Verdict};
 
@@ -41,17 +41,10 @@ fn case(summary: &Summary, item: &ItemResult) -> Case {
     );
     let mut text = String::new();
     if findings.is_empty() {
-        let _ = writeln!(
-            text,
-            "The review's verdict is {verdict} with no Tier 1 finding; it fails the gate (fail_on)."
-        );
+        let _ = writeln!(text, "{}", verdict_without_findings(verdict));
     }
     for f in &findings {
-        if f.category.is_empty() {
-            let _ = writeln!(text, "- {}", f.text.trim());
-        } else {
-            let _ = writeln!(text, "- {}: {}", f.category.trim(), f.text.trim());
-        }
+        let _ = writeln!(text, "- {}", finding_line(f));
     }
     let _ = write!(
         text,

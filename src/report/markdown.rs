@@ -26,6 +26,23 @@ pub fn blocking_findings(summary: &Summary, item: &ItemResult) -> Vec<Finding> {
         .unwrap_or_default()
 }
 
+/// A finding as one plain line: `category: text`, or the text alone when it has no category.
+pub fn finding_line(f: &Finding) -> String {
+    if f.category.is_empty() {
+        f.text.trim().to_string()
+    } else {
+        format!("{}: {}", f.category.trim(), f.text.trim())
+    }
+}
+
+/// What a report says of a verdict that fails the gate although the review lists no blocking
+/// finding.
+pub fn verdict_without_findings(verdict: &str) -> String {
+    format!(
+        "The review's verdict is {verdict} with no Tier 1 finding; it fails the gate (fail_on)."
+    )
+}
+
 /// `3 documents: 1 approved, 2 revise (1 cached)`.
 pub fn counts_line(summary: &Summary) -> String {
     let mut parts = Vec::new();

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::markdown::blocking_findings;
+use super::markdown::{blocking_findings, finding_line};
 use super::summary::Summary;
 use crate::exit::Exit;
 use crate::model::{ItemResult, ItemState, Verdict};
@@ -118,16 +118,7 @@ fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
     findings
         .iter()
         .map(|f| {
-            let text = if f.category.is_empty() {
-                format!("{} {verdict}: {}", item.id, f.text.trim())
-            } else {
-                format!(
-                    "{} {verdict}: {}: {}",
-                    item.id,
-                    f.category.trim(),
-                    f.text.trim()
-                )
-            };
+            let text = format!("{} {verdict}: {}", item.id, finding_line(f));
             result(item, 0, &text, &format!("{}\n{}", f.category, f.text))
         })
         .collect()
