@@ -178,7 +178,8 @@ fn cell(s: &str) -> String {
     one_line(s).replace('|', "\\|").replace('`', "'")
 }
 
-fn one_line(s: &str) -> String {
+/// `s` on one line: runs of whitespace, line breaks included, become one space.
+pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

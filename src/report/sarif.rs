@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::markdown::{blocking_findings, finding_line};
+use super::markdown::{blocking_findings, finding_line, one_line};
 use super::summary::Summary;
 use crate::exit::Exit;
 use crate::model::{ItemResult, ItemState, Verdict};
@@ -159,7 +159,7 @@ fn result(item: &ItemResult, rule: usize, message: &str, identity: &str) -> Valu
 
 /// One line ending with a full stop, as SARIF viewers expect of a message.
 fn sentence(s: &str) -> String {
-    let mut line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut line = one_line(s);
     if !line.ends_with(['.', '!', '?']) {
         line.push('.');
     }
