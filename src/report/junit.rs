@@ -1,7 +1,8 @@
 //! `--format junit`: a JUnit XML report, the form GitLab reads as a merge request's test
 //! report (`artifacts: reports: junit:`) and most CI systems show. One test case per document;
 //! a document whose verdict fails the gate is a failure carrying its blocking findings, one
-//! whose workflow errored is an error, one the run never finished is skipped.
+//! whose workflow errored or was stopped is an error (it was not reviewed), one the run never
+//! started is skipped.
 
 use std::fmt::Write as _;
 
@@ -18,16 +19,13 @@ enum Case {
 }
 
 fn case(summary: &Summary, item: &ItemResult) -> Case {
+    // Every failed or stopped item carries its error, so the one unfinished state left after
+    // this is NotStarted.
     if let Some(e) = &item.error {
         return Case::Errored(e.clone());
     }
-    match item.state {
-        ItemState::Interrupted => {
-            return Case::Skipped("stopped before a verdict (resumable)".into())
-        }
-        ItemState::NotStarted => return Case::Skipped("not started: the run stopped first".into()),
-        ItemState::Failed => return Case::Errored("the workflow failed".into()),
-        ItemState::Done | ItemState::Cached => {}
+    if !item.state.is_finished() {
+        return Case::Skipped("not started: the run stopped first".into());
     }
     if !item.gate_failed {
         return Case::Passed;

@@ -88,20 +88,13 @@ pub fn report(summary: &Summary) -> String {
 
 fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
     let verdict = item.verdict.map_or("UNKNOWN", Verdict::as_str);
+    // Every failed or stopped item carries its error.
     if let Some(e) = &item.error {
         return vec![result(
             item,
             2,
             &format!("{} could not be reviewed: {e}", item.id),
             e,
-        )];
-    }
-    if item.state == ItemState::Failed {
-        return vec![result(
-            item,
-            2,
-            &format!("{} could not be reviewed.", item.id),
-            "failed",
         )];
     }
     if !item.gate_failed {
