@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::markdown::{blocking_findings, counts_line, finding_line, verdict_without_findings};
+use super::markdown::{counts_line, finding_line, verdict_without_findings, Blocking};
 use super::summary::Summary;
 use crate::model::{ItemResult, ItemState, Verdict};
 
@@ -18,7 +18,7 @@ enum Case {
     Skipped(String),
 }
 
-fn case(summary: &Summary, item: &ItemResult) -> Case {
+fn case(blocking: &Blocking, item: &ItemResult) -> Case {
     // Every failed or stopped item carries its error, so the one unfinished state left after
     // this is NotStarted.
     if let Some(e) = &item.error {
@@ -31,7 +31,7 @@ fn case(summary: &Summary, item: &ItemResult) -> Case {
         return Case::Passed;
     }
     let verdict = item.verdict.map_or("UNKNOWN", Verdict::as_str);
-    let findings = blocking_findings(summary, item);
+    let findings = blocking.of_item(item);
     let message = format!(
         "{verdict}: {} blocking finding{}",
         item.blocking,
@@ -41,7 +41,7 @@ fn case(summary: &Summary, item: &ItemResult) -> Case {
     if findings.is_empty() {
         let _ = writeln!(text, "{}", verdict_without_findings(verdict));
     }
-    for f in &findings {
+    for f in findings {
         let _ = writeln!(text, "- {}", finding_line(f));
     }
     let _ = write!(
@@ -54,10 +54,11 @@ fn case(summary: &Summary, item: &ItemResult) -> Case {
 
 /// The report. Deterministic apart from the `time` attributes.
 pub fn report(summary: &Summary) -> String {
+    let blocking = Blocking::of(summary);
     let cases: Vec<(&ItemResult, Case)> = summary
         .items
         .iter()
-        .map(|i| (i, case(summary, i)))
+        .map(|i| (i, case(&blocking, i)))
         .collect();
     let count = |f: fn(&Case) -> bool| cases.iter().filter(|(_, c)| f(c)).count();
     let failures = count(|c| matches!(c, Case::Failed { .. }));

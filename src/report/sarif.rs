@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::markdown::{blocking_findings, finding_line, one_line};
+use super::markdown::{finding_line, one_line, Blocking};
 use super::summary::Summary;
 use crate::exit::Exit;
 use crate::model::{ItemResult, ItemState, Verdict};
@@ -35,9 +35,10 @@ const RULES: [(&str, &str, &str, &str); 3] = [
 
 /// The SARIF log as pretty JSON.
 pub fn report(summary: &Summary) -> String {
+    let blocking = Blocking::of(summary);
     let mut results = Vec::new();
     for item in &summary.items {
-        results.extend(item_results(summary, item));
+        results.extend(item_results(&blocking, item));
     }
     let rules: Vec<Value> = RULES
         .iter()
@@ -86,7 +87,7 @@ pub fn report(summary: &Summary) -> String {
     text
 }
 
-fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
+fn item_results(blocking: &Blocking, item: &ItemResult) -> Vec<Value> {
     let verdict = item.verdict.map_or("UNKNOWN", Verdict::as_str);
     // Every failed or stopped item carries its error.
     if let Some(e) = &item.error {
@@ -100,7 +101,7 @@ fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
     if !item.gate_failed {
         return Vec::new();
     }
-    let findings = blocking_findings(summary, item);
+    let findings = blocking.of_item(item);
     if findings.is_empty() {
         let text = format!(
             "{} {verdict}: the verdict fails the gate with no Tier 1 finding; read the review with git notes --ref=parwf show {}",
