@@ -136,10 +136,16 @@ impl Reporter {
 
     /// Prints `[PREFIX] msg`, one whole line per line of `msg`.
     pub fn log(&self, prefix: &str, msg: &str) {
+        self.emit(prefix, msg, msg);
+    }
+
+    /// Appends `msg` to the run's logs and prints `shown` (the same text, perhaps in colour)
+    /// as `[PREFIX] line`, one whole line per line.
+    fn emit(&self, prefix: &str, msg: &str, shown: &str) {
         if let Some(r) = &self.runlog {
             r.line(prefix, msg);
         }
-        let text: String = msg
+        let text: String = shown
             .lines()
             .map(|l| format!("[{prefix}] {l}\n"))
             .collect::<String>();
@@ -218,15 +224,7 @@ impl Reporter {
         if let Some(o) = &self.overall {
             o.inc(1);
         }
-        if let Some(r) = &self.runlog {
-            r.line(id, msg);
-        }
-        let text: String = self
-            .painted(msg)
-            .lines()
-            .map(|l| format!("[{id}] {l}\n"))
-            .collect();
-        self.print(text.trim_end_matches('\n'));
+        self.emit(id, msg, &self.painted(msg));
     }
 
     /// Removes the bars before results are printed, and shows the cursor again. Lines
