@@ -388,8 +388,11 @@ fn keep_draft(ctx: &Ctx, id: &str, n: u32, text: &str) -> Option<String> {
     Some(shown.display().to_string())
 }
 
-/// The verdict a review gives the document, and the rule that decided it.
-pub fn final_verdict(
+/// The verdict a review that states one gives the document, and the rule that decided it.
+/// A review without one never gets here: [`verdict::unknown_reason`] says why it has none,
+/// and `judge` records UNKNOWN with that reason instead (an UNKNOWN here would still come out
+/// as UNKNOWN, from the last arm).
+fn final_verdict(
     review: &verdict::Review,
     approve_without_blockers: bool,
 ) -> (Verdict, &'static str) {
@@ -397,10 +400,6 @@ pub fn final_verdict(
         Verdict::Revise if review.blocking == 0 && approve_without_blockers => (
             Verdict::Approved,
             "approve_without_blockers: REVISE with no Tier 1 finding",
-        ),
-        Verdict::Unknown => (
-            Verdict::Unknown,
-            "no single verdict found in the review (fails closed)",
         ),
         // The prompt says APPROVED only when Tier 1 is empty: the reviewer's own findings say
         // what must be fixed first.
