@@ -135,13 +135,16 @@ struct Judged {
 }
 
 fn judge(
-    answer: &Answer,
+    answer: Answer,
     prompt: &str,
     approve_without_blockers: bool,
     instructions: &[&str],
 ) -> Judged {
-    // What the reviewer was given (the document inside the prompt) is not its verdict.
-    let review = verdict::parse_quoting(&answer.text, &[prompt]);
+    // What the reviewer was given (the document inside the prompt) is not its verdict. An
+    // answer made now comes parsed so by its journal step; a replayed one is parsed here.
+    let review = answer
+        .review
+        .unwrap_or_else(|| verdict::parse_quoting(&answer.text, &[prompt]));
     let unknown = verdict::unknown_reason(&answer.text, &review, &answer.finish, instructions);
     let (verdict, rule) = match &unknown {
         Some(why) => (
@@ -157,7 +160,7 @@ fn judge(
         verdict,
         rule,
         review,
-        text: answer.text.clone(),
+        text: answer.text,
         unknown,
     }
 }
@@ -238,7 +241,7 @@ async fn review_loop(
             )
             .await?;
         let judged = judge(
-            &answer,
+            answer,
             &req.prompt,
             ctx.approve_without_blockers,
             &instructions,
