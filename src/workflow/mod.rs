@@ -17,7 +17,7 @@ use crate::coordinator::{CallError, Coordinator};
 use crate::model::{Gate, Item, ItemResult, ItemState, Verdict, REVIEWERS_VERDICT};
 use crate::provider::context::estimate_tokens;
 use crate::provider::{Provider, Request, Task, TokenBudget};
-use crate::report::progress::Reporter;
+use crate::report::progress::{Lead, Reporter};
 use crate::verdict::{self, UnknownReason};
 use crate::workspace::RepoPaths;
 pub use document::{read_document, DocumentError};
@@ -437,20 +437,26 @@ fn finish(
         w => format!(" (+{:.1}s waiting for a key)", w as f64 / 1000.0),
     };
     let secs = result.review_ms() as f64 / 1000.0;
-    let mut msg = match (&result.verdict, &result.error) {
+    let (lead, mut msg) = match (result.verdict, &result.error) {
         (Some(Verdict::Unknown), _) => {
             let why = out
                 .unknown
                 .as_ref()
                 .map_or("no verdict".into(), |u| u.words());
-            format!("UNKNOWN ({why}) in {secs:.1}s{waited}")
+            (
+                Lead::Verdict(Verdict::Unknown),
+                format!("({why}) in {secs:.1}s{waited}"),
+            )
         }
-        (Some(v), _) => format!("{v} ({} blocking) in {secs:.1}s{waited}", result.blocking),
+        (Some(v), _) => (
+            Lead::Verdict(v),
+            format!("({} blocking) in {secs:.1}s{waited}", result.blocking),
+        ),
         (None, Some(e)) if result.state == ItemState::Interrupted => {
-            format!("stopped ({e}); checkpoint kept")
+            (Lead::Plain, format!("stopped ({e}); checkpoint kept"))
         }
-        (None, Some(e)) => format!("error: {e}"),
-        (None, None) => "finished".to_string(),
+        (None, Some(e)) => (Lead::Error, e.clone()),
+        (None, None) => (Lead::Plain, "finished".to_string()),
     };
     // How the revise loop ended, on its own line.
     if let (Some(v), Some(rule)) = (result.verdict, &result.rule) {
@@ -461,6 +467,6 @@ fn finish(
     if let Some(h) = &result.hint {
         msg.push_str(&format!("\nhint: {h}"));
     }
-    ctx.reporter.done(&result.id, &msg);
+    ctx.reporter.done(&result.id, lead, &msg);
     out
 }
