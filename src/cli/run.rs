@@ -12,10 +12,11 @@ use crate::discover::Selection;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::color;
+use crate::report::markdown::{self, Blocking};
 use crate::report::progress::Mode;
 use crate::report::style::Style;
 use crate::report::summary::{RunFigures, Summary};
-use crate::report::{github, junit, listing, markdown, sarif};
+use crate::report::{github, junit, listing, sarif};
 use crate::run::{self, Plan, RunOptions, RunOutcome};
 use crate::workspace::Workspace;
 use crate::writeback::Identity;
@@ -146,13 +147,14 @@ fn print_summary(
     match format {
         Format::Human => out::print(&summary.to_human_styled(style)),
         Format::Json => out::println(&summary.to_json()),
-        Format::Markdown => out::print(&markdown::body(summary)),
+        Format::Markdown => out::print(&markdown::body(summary, &Blocking::of(summary))),
         Format::Junit => out::print(&junit::report(summary)),
         Format::Sarif => out::print(&sarif::report(summary)),
         Format::Github => {
-            out::print(&github::annotations(summary))?;
+            let blocking = Blocking::of(summary);
+            out::print(&github::annotations(summary, &blocking))?;
             if let Some(path) = step_summary {
-                if let Err(e) = github::append_step_summary(path, summary) {
+                if let Err(e) = github::append_step_summary(path, summary, &blocking) {
                     out::eprintln(&format!(
                         "warning: cannot append the job summary to {}: {e}",
                         path.display()

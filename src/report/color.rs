@@ -64,18 +64,6 @@ pub fn paint(on: bool, code: &str, text: &str) -> String {
     }
 }
 
-/// A verdict cell (already padded) in its colour on stdout: green passes, red fails, yellow
-/// needs a human.
-pub fn verdict(cell: &str, verdict: &str) -> String {
-    let code = match verdict {
-        "APPROVED" => "32",
-        "REVISE" | "BLOCKED" | "ERROR" => "31",
-        "DISCUSS" | "UNKNOWN" | "STOPPED" => "33",
-        _ => return cell.to_string(),
-    };
-    paint(stdout(), code, cell)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::markdown::{self, blocking_findings, counts_line};
+use super::markdown::{self, counts_line, verdict_without_findings, Blocking};
 use super::summary::Summary;
 use crate::model::{ItemState, Verdict};
 
@@ -15,7 +15,7 @@ pub const MAX_ANNOTATIONS: usize = 50;
 pub const STEP_SUMMARY_LIMIT: usize = 65_535;
 
 /// The annotations, a count line when some were left out, then one line per document.
-pub fn annotations(summary: &Summary) -> String {
+pub fn annotations(summary: &Summary, blocking: &Blocking) -> String {
     let mut lines = Vec::new();
     for i in &summary.items {
         let file = property(&i.path);
@@ -33,14 +33,12 @@ pub fn annotations(summary: &Summary) -> String {
         if !i.gate_failed {
             continue;
         }
-        let findings = blocking_findings(summary, i);
+        let findings = blocking.of_item(i);
         if findings.is_empty() {
             let title = property(&format!("{} {verdict}{cached}", i.id));
             lines.push(format!(
                 "::error file={file},title={title}::{}",
-                data(&format!(
-                    "The review's verdict is {verdict} with no Tier 1 finding; it fails the gate (fail_on)."
-                ))
+                data(&verdict_without_findings(verdict))
             ));
         }
         for f in findings {
@@ -90,8 +88,12 @@ pub fn annotations(summary: &Summary) -> String {
 }
 
 /// Appends the markdown summary to the job summary file, within GitHub's size limit.
-pub fn append_step_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
-    let text = markdown::truncate(&markdown::body(summary), STEP_SUMMARY_LIMIT);
+pub fn append_step_summary(
+    path: &Path,
+    summary: &Summary,
+    blocking: &Blocking,
+) -> std::io::Result<()> {
+    let text = markdown::truncate(&markdown::body(summary, blocking), STEP_SUMMARY_LIMIT);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -1,11 +1,12 @@
 //! `--format junit`: a JUnit XML report, the form GitLab reads as a merge request's test
 //! report (`artifacts: reports: junit:`) and most CI systems show. One test case per document;
 //! a document whose verdict fails the gate is a failure carrying its blocking findings, one
-//! whose workflow errored is an error, one the run never finished is skipped.
+//! whose workflow errored or was stopped is an error (it was not reviewed), one the run never
+//! started is skipped.
 
 use std::fmt::Write as _;
 
-use super::markdown::{blocking_findings, counts_line};
+use super::markdown::{counts_line, finding_line, verdict_without_findings, Blocking};
 use super::summary::Summary;
 use crate::model::{ItemResult, ItemState, Verdict};
 
@@ -17,23 +18,20 @@ enum Case {
     Skipped(String),
 }
 
-fn case(summary: &Summary, item: &ItemResult) -> Case {
+fn case(blocking: &Blocking, item: &ItemResult) -> Case {
+    // Every failed or stopped item carries its error, so the one unfinished state left after
+    // this is NotStarted.
     if let Some(e) = &item.error {
         return Case::Errored(e.clone());
     }
-    match item.state {
-        ItemState::Interrupted => {
-            return Case::Skipped("stopped before a verdict (resumable)".into())
-        }
-        ItemState::NotStarted => return Case::Skipped("not started: the run stopped first".into()),
-        ItemState::Failed => return Case::Errored("the workflow failed".into()),
-        ItemState::Done | ItemState::Cached => {}
+    if !item.state.is_finished() {
+        return Case::Skipped("not started: the run stopped first".into());
     }
     if !item.gate_failed {
         return Case::Passed;
     }
     let verdict = item.verdict.map_or("UNKNOWN", Verdict::as_str);
-    let findings = blocking_findings(summary, item);
+    let findings = blocking.of_item(item);
     let message = format!(
         "{verdict}: {} blocking finding{}",
         item.blocking,
@@ -41,17 +39,10 @@ fn case(summary: &Summary, item: &ItemResult) -> Case {
     );
     let mut text = String::new();
     if findings.is_empty() {
-        let _ = writeln!(
-            text,
-            "The review's verdict is {verdict} with no Tier 1 finding; it fails the gate (fail_on)."
-        );
+        let _ = writeln!(text, "{}", verdict_without_findings(verdict));
     }
-    for f in &findings {
-        if f.category.is_empty() {
-            let _ = writeln!(text, "- {}", f.text.trim());
-        } else {
-            let _ = writeln!(text, "- {}: {}", f.category.trim(), f.text.trim());
-        }
+    for f in findings {
+        let _ = writeln!(text, "- {}", finding_line(f));
     }
     let _ = write!(
         text,
@@ -63,10 +54,11 @@ fn case(summary: &Summary, item: &ItemResult) -> Case {
 
 /// The report. Deterministic apart from the `time` attributes.
 pub fn report(summary: &Summary) -> String {
+    let blocking = Blocking::of(summary);
     let cases: Vec<(&ItemResult, Case)> = summary
         .items
         .iter()
-        .map(|i| (i, case(summary, i)))
+        .map(|i| (i, case(&blocking, i)))
         .collect();
     let count = |f: fn(&Case) -> bool| cases.iter().filter(|(_, c)| f(c)).count();
     let failures = count(|c| matches!(c, Case::Failed { .. }));

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use clap::{Arg, Command};
 
+use crate::exit::Exit;
+
 /// The roff text of the page of `cmd`: `name` is the page's (`parwf`, `git-parwf`), `typed`
 /// how the command is typed (`git parwf`).
 pub fn render(cmd: Command, name: &str, typed: &str) -> Vec<u8> {
@@ -161,18 +163,30 @@ fn tail(name: &str) -> String {
         "parwf"
     };
     let mut out = String::from(".SH \"EXIT STATUS\"\n");
-    for (code, meaning) in [
-        ("0", "every document approved, or nothing to do"),
-        ("1", "the gate failed: a verdict in fail_on"),
-        ("2", "usage or configuration error"),
-        ("3", "a workflow errored (network, provider, parse)"),
+    // The numbers come from Exit itself, so the page cannot drift from what the process returns.
+    for (exit, meaning) in [
+        (Exit::Ok, "every document approved, or nothing to do"),
+        (Exit::GateFailed, "the gate failed: a verdict in fail_on"),
+        (Exit::Usage, "usage or configuration error"),
         (
-            "75",
+            Exit::WorkflowError,
+            "a workflow errored (network, provider, parse)",
+        ),
+        (
+            Exit::TryLater,
             "the key pool was exhausted for longer than max_wait_s; run again later to resume",
         ),
-        ("130", "interrupted; run the same command again to resume"),
+        (
+            Exit::INTERRUPTED,
+            "interrupted; run the same command again to resume",
+        ),
     ] {
-        let _ = writeln!(out, ".TP\n{}\n{}", bold(code), esc(meaning));
+        let _ = writeln!(
+            out,
+            ".TP\n{}\n{}",
+            bold(&exit.code().to_string()),
+            esc(meaning)
+        );
     }
     let _ = writeln!(
         out,

@@ -1,6 +1,7 @@
 //! `--format markdown`: a PR comment body (also the GitHub job summary). Deterministic: no
 //! times or blob IDs, so a rerun with the same results gives the same text.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::summary::Summary;
@@ -11,19 +12,51 @@ use crate::verdict::{self, Finding};
 /// Tier 1 findings listed per document before "… and N more".
 const FINDINGS_PER_ITEM: usize = 20;
 
-/// The Tier 1 (blocking) findings of an item's last review, parsed from its text.
-pub fn blocking_findings(summary: &Summary, item: &ItemResult) -> Vec<Finding> {
-    summary
-        .reviews
-        .get(&item.id)
-        .map(|text| {
-            verdict::parse(text)
-                .findings
-                .into_iter()
-                .filter(|f| f.tier == 1)
-                .collect()
-        })
-        .unwrap_or_default()
+/// The Tier 1 (blocking) findings of the last review of every item whose verdict fails the
+/// gate (the only items a report lists findings for), parsed once for a rendering: `--format
+/// github` writes its annotations and the job summary from the same parse.
+pub struct Blocking(BTreeMap<String, Vec<Finding>>);
+
+impl Blocking {
+    pub fn of(summary: &Summary) -> Blocking {
+        let parsed = summary
+            .items
+            .iter()
+            .filter(|i| i.gate_failed)
+            .filter_map(|i| {
+                let text = summary.reviews.get(&i.id)?;
+                let findings = verdict::parse(text)
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.tier == 1)
+                    .collect();
+                Some((i.id.clone(), findings))
+            })
+            .collect();
+        Blocking(parsed)
+    }
+
+    /// The item's blocking findings: none when its verdict passes or its review is not known.
+    pub fn of_item(&self, item: &ItemResult) -> &[Finding] {
+        self.0.get(&item.id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A finding as one plain line: `category: text`, or the text alone when it has no category.
+pub fn finding_line(f: &Finding) -> String {
+    if f.category.is_empty() {
+        f.text.trim().to_string()
+    } else {
+        format!("{}: {}", f.category.trim(), f.text.trim())
+    }
+}
+
+/// What a report says of a verdict that fails the gate although the review lists no blocking
+/// finding.
+pub fn verdict_without_findings(verdict: &str) -> String {
+    format!(
+        "The review's verdict is {verdict} with no Tier 1 finding; it fails the gate (fail_on)."
+    )
 }
 
 /// `3 documents: 1 approved, 2 revise (1 cached)`.
@@ -61,7 +94,7 @@ pub fn counts_line(summary: &Summary) -> String {
 }
 
 /// The comment body.
-pub fn body(summary: &Summary) -> String {
+pub fn body(summary: &Summary, blocking: &Blocking) -> String {
     let mut out = String::new();
     if summary.items.is_empty() {
         out.push_str("## parwf review: nothing to review\n\n");
@@ -111,7 +144,7 @@ pub fn body(summary: &Summary) -> String {
             let _ = writeln!(out, "Error: {}", one_line(e));
             continue;
         }
-        let findings = blocking_findings(summary, i);
+        let findings = blocking.of_item(i);
         if findings.is_empty() {
             let _ = writeln!(
                 out,
@@ -161,7 +194,8 @@ fn cell(s: &str) -> String {
     one_line(s).replace('|', "\\|").replace('`', "'")
 }
 
-fn one_line(s: &str) -> String {
+/// `s` on one line: runs of whitespace, line breaks included, become one space.
+pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -35,6 +35,17 @@ impl Mode {
     }
 }
 
+/// What an item's finish line begins with, for the reporter to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lead {
+    /// Its verdict, in the verdict's colour.
+    Verdict(Verdict),
+    /// `error:`, in red.
+    Error,
+    /// Nothing: the text is the whole line, uncoloured.
+    Plain,
+}
+
 /// The most of an ID and of a step a bar line shows, so bar lines fit in `BAR_WIDTH`.
 const SHOWN_ID: usize = 18;
 const SHOWN_STEP: usize = 28;
@@ -110,19 +121,6 @@ impl Reporter {
         self
     }
 
-    /// `msg` with a leading verdict word or `error:` in colour.
-    fn painted(&self, msg: &str) -> String {
-        if !self.style.color {
-            return msg.to_string();
-        }
-        let (first, rest) = msg.split_at(msg.find(' ').unwrap_or(msg.len()));
-        match Verdict::parse_word(first) {
-            Some(v) if v.as_str() == first => format!("{}{rest}", self.style.verdict(v)),
-            _ if first == "error:" => format!("{}{rest}", self.style.paint(ERROR_COLOR, first)),
-            _ => msg.to_string(),
-        }
-    }
-
     /// Also append every prefixed line to `runlog`.
     pub fn with_runlog(mut self, runlog: std::sync::Arc<RunLog>) -> Reporter {
         self.runlog = Some(runlog);
@@ -136,10 +134,16 @@ impl Reporter {
 
     /// Prints `[PREFIX] msg`, one whole line per line of `msg`.
     pub fn log(&self, prefix: &str, msg: &str) {
+        self.emit(prefix, msg, msg);
+    }
+
+    /// Appends `msg` to the run's logs and prints `shown` (the same text, perhaps in colour)
+    /// as `[PREFIX] line`, one whole line per line.
+    fn emit(&self, prefix: &str, msg: &str, shown: &str) {
         if let Some(r) = &self.runlog {
             r.line(prefix, msg);
         }
-        let text: String = msg
+        let text: String = shown
             .lines()
             .map(|l| format!("[{prefix}] {l}\n"))
             .collect::<String>();
@@ -204,8 +208,9 @@ impl Reporter {
         }
     }
 
-    /// An item finished: its line goes, the overall bar moves, and `msg` is logged.
-    pub fn done(&self, id: &str, msg: &str) {
+    /// An item finished: its line goes, the overall bar moves, and `lead` then `text` are
+    /// logged, the lead in colour.
+    pub fn done(&self, id: &str, lead: Lead, text: &str) {
         if let Some(bar) = self
             .lines
             .lock()
@@ -218,15 +223,18 @@ impl Reporter {
         if let Some(o) = &self.overall {
             o.inc(1);
         }
-        if let Some(r) = &self.runlog {
-            r.line(id, msg);
-        }
-        let text: String = self
-            .painted(msg)
-            .lines()
-            .map(|l| format!("[{id}] {l}\n"))
-            .collect();
-        self.print(text.trim_end_matches('\n'));
+        let (msg, shown) = self.finish_line(lead, text);
+        self.emit(id, &msg, &shown);
+    }
+
+    /// An item's finish line as the run log keeps it, and as shown (the lead in colour).
+    fn finish_line(&self, lead: Lead, text: &str) -> (String, String) {
+        let (word, painted) = match lead {
+            Lead::Verdict(v) => (v.as_str(), self.style.verdict(v)),
+            Lead::Error => ("error:", self.style.paint(ERROR_COLOR, "error:")),
+            Lead::Plain => return (text.to_string(), text.to_string()),
+        };
+        (format!("{word} {text}"), format!("{painted} {text}"))
     }
 
     /// Removes the bars before results are printed, and shows the cursor again. Lines
@@ -309,5 +317,39 @@ impl indicatif::TermLike for ShortOfTheEdge {
 
     fn flush(&self) -> std::io::Result<()> {
         self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_lines_lead_with_the_verdict_or_error_in_colour() {
+        let r = Reporter::quiet().with_color(true);
+        assert_eq!(
+            r.finish_line(
+                Lead::Verdict(Verdict::Unknown),
+                "(no verdict found) in 1.0s"
+            ),
+            (
+                "UNKNOWN (no verdict found) in 1.0s".to_string(),
+                "\x1b[35mUNKNOWN\x1b[0m (no verdict found) in 1.0s".to_string()
+            )
+        );
+        assert_eq!(
+            r.finish_line(Lead::Error, "provider said no").1,
+            "\x1b[31merror:\x1b[0m provider said no"
+        );
+        let stopped = "stopped (interrupted); checkpoint kept";
+        assert_eq!(r.finish_line(Lead::Plain, stopped).1, stopped);
+        let plain = Reporter::quiet();
+        assert_eq!(
+            plain.finish_line(Lead::Error, "provider said no"),
+            (
+                "error: provider said no".to_string(),
+                "error: provider said no".to_string()
+            )
+        );
     }
 }

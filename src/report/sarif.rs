@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::markdown::blocking_findings;
+use super::markdown::{finding_line, one_line, Blocking};
 use super::summary::Summary;
 use crate::exit::Exit;
 use crate::model::{ItemResult, ItemState, Verdict};
@@ -35,9 +35,10 @@ const RULES: [(&str, &str, &str, &str); 3] = [
 
 /// The SARIF log as pretty JSON.
 pub fn report(summary: &Summary) -> String {
+    let blocking = Blocking::of(summary);
     let mut results = Vec::new();
     for item in &summary.items {
-        results.extend(item_results(summary, item));
+        results.extend(item_results(&blocking, item));
     }
     let rules: Vec<Value> = RULES
         .iter()
@@ -86,8 +87,9 @@ pub fn report(summary: &Summary) -> String {
     text
 }
 
-fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
+fn item_results(blocking: &Blocking, item: &ItemResult) -> Vec<Value> {
     let verdict = item.verdict.map_or("UNKNOWN", Verdict::as_str);
+    // Every failed or stopped item carries its error.
     if let Some(e) = &item.error {
         return vec![result(
             item,
@@ -96,18 +98,10 @@ fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
             e,
         )];
     }
-    if item.state == ItemState::Failed {
-        return vec![result(
-            item,
-            2,
-            &format!("{} could not be reviewed.", item.id),
-            "failed",
-        )];
-    }
     if !item.gate_failed {
         return Vec::new();
     }
-    let findings = blocking_findings(summary, item);
+    let findings = blocking.of_item(item);
     if findings.is_empty() {
         let text = format!(
             "{} {verdict}: the verdict fails the gate with no Tier 1 finding; read the review with git notes --ref=parwf show {}",
@@ -118,16 +112,7 @@ fn item_results(summary: &Summary, item: &ItemResult) -> Vec<Value> {
     findings
         .iter()
         .map(|f| {
-            let text = if f.category.is_empty() {
-                format!("{} {verdict}: {}", item.id, f.text.trim())
-            } else {
-                format!(
-                    "{} {verdict}: {}: {}",
-                    item.id,
-                    f.category.trim(),
-                    f.text.trim()
-                )
-            };
+            let text = format!("{} {verdict}: {}", item.id, finding_line(f));
             result(item, 0, &text, &format!("{}\n{}", f.category, f.text))
         })
         .collect()
@@ -168,7 +153,7 @@ fn result(item: &ItemResult, rule: usize, message: &str, identity: &str) -> Valu
 
 /// One line ending with a full stop, as SARIF viewers expect of a message.
 fn sentence(s: &str) -> String {
-    let mut line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut line = one_line(s);
     if !line.ends_with(['.', '!', '?']) {
         line.push('.');
     }

@@ -12,8 +12,6 @@ pub struct Style {
     pub width: Option<usize>,
 }
 
-const RESET: &str = "\x1b[0m";
-
 impl Style {
     /// No colour, no width: text for files, pipes and tests.
     pub fn plain() -> Style {
@@ -27,11 +25,7 @@ impl Style {
 
     /// `text` in the ANSI colour `code` (`"32"` green) when colour is on.
     pub fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}{RESET}")
-        } else {
-            text.to_string()
-        }
+        super::color::paint(self.color, code, text)
     }
 }
 

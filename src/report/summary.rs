@@ -179,17 +179,9 @@ impl Summary {
             .collect();
         out.push_str(&table::render_within(&cols, &rows, style.width));
         let count = |v: Verdict| self.items.iter().filter(|i| i.verdict == Some(v)).count();
-        let failed = self
-            .items
-            .iter()
-            .filter(|i| i.state == ItemState::Failed)
-            .count();
-        let cached = self
-            .items
-            .iter()
-            .filter(|i| i.state == ItemState::Cached)
-            .count();
         let state = |s: ItemState| self.items.iter().filter(|i| i.state == s).count();
+        let failed = state(ItemState::Failed);
+        let cached = state(ItemState::Cached);
         let mut unfinished = String::new();
         for (n, words) in [
             (state(ItemState::Interrupted), "interrupted"),

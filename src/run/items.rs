@@ -17,7 +17,7 @@ use crate::coordinator::{CallError, Coordinator, Notices};
 use crate::error::Error;
 use crate::exit::resume_hint;
 use crate::model::{Item, ItemResult, ItemState};
-use crate::report::progress::{Mode, Reporter};
+use crate::report::progress::{Lead, Mode, Reporter};
 use crate::report::summary::{RunFigures, Summary};
 use crate::run::setup::Setup;
 use crate::workflow::{self, prompts::Prompts, Ctx, ItemOutcome};
@@ -168,6 +168,7 @@ impl Items<'_> {
                     };
                     ctx.reporter.done(
                         id,
+                        Lead::Plain,
                         &format!("{what}: same content as {} (reviewed once)", out.result.id),
                     );
                 }

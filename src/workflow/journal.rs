@@ -12,12 +12,17 @@ use crate::checkpoint::StoreError;
 use crate::coordinator::{CallError, Called, Waiting};
 use crate::model::{ItemResult, ItemState};
 use crate::provider::{Finish, Provider, Request};
+use crate::verdict::Review;
 
 /// One step's answer: the text and how it ended.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub text: String,
     pub finish: Finish,
+    /// A review step answered now: its text parsed (statements quoted from the prompt not
+    /// counting), as parsed for the verdict its step records. `None` for a draft and for a
+    /// replayed step.
+    pub review: Option<Review>,
 }
 
 /// An item's steps: those to replay and the checkpoint new ones go to.
@@ -172,6 +177,7 @@ impl Journal {
                 return Ok(Answer {
                     text: step.output.clone(),
                     finish: Finish::from_stored(step.finish.as_deref()),
+                    review: None,
                 });
             }
             // The history diverged from here: forget the rest.
@@ -199,12 +205,11 @@ impl Journal {
         let text = reply.text;
         self.calls += 1;
         let duration = started.elapsed().saturating_sub(waited).as_millis() as u64;
+        let review =
+            (kind == "review").then(|| crate::verdict::parse_quoting(&text, &[&req.prompt]));
         // A review cut short has no verdict, whatever its text got as far as saying.
-        let verdict = (kind == "review").then(|| match reply.finish.is_complete() {
-            true => crate::verdict::parse_quoting(&text, &[&req.prompt])
-                .verdict
-                .as_str()
-                .to_string(),
+        let verdict = review.as_ref().map(|r| match reply.finish.is_complete() {
+            true => r.verdict.as_str().to_string(),
             false => crate::model::Verdict::Unknown.as_str().to_string(),
         });
         let step = Step {
@@ -227,6 +232,7 @@ impl Journal {
         Ok(Answer {
             text,
             finish: reply.finish,
+            review,
         })
     }
 

@@ -17,7 +17,7 @@ use crate::coordinator::{CallError, Coordinator};
 use crate::model::{Gate, Item, ItemResult, ItemState, Verdict, REVIEWERS_VERDICT};
 use crate::provider::context::estimate_tokens;
 use crate::provider::{Provider, Request, Task, TokenBudget};
-use crate::report::progress::Reporter;
+use crate::report::progress::{Lead, Reporter};
 use crate::verdict::{self, UnknownReason};
 use crate::workspace::RepoPaths;
 pub use document::{read_document, DocumentError};
@@ -135,13 +135,16 @@ struct Judged {
 }
 
 fn judge(
-    answer: &Answer,
+    answer: Answer,
     prompt: &str,
     approve_without_blockers: bool,
     instructions: &[&str],
 ) -> Judged {
-    // What the reviewer was given (the document inside the prompt) is not its verdict.
-    let review = verdict::parse_quoting(&answer.text, &[prompt]);
+    // What the reviewer was given (the document inside the prompt) is not its verdict. An
+    // answer made now comes parsed so by its journal step; a replayed one is parsed here.
+    let review = answer
+        .review
+        .unwrap_or_else(|| verdict::parse_quoting(&answer.text, &[prompt]));
     let unknown = verdict::unknown_reason(&answer.text, &review, &answer.finish, instructions);
     let (verdict, rule) = match &unknown {
         Some(why) => (
@@ -157,7 +160,7 @@ fn judge(
         verdict,
         rule,
         review,
-        text: answer.text.clone(),
+        text: answer.text,
         unknown,
     }
 }
@@ -238,7 +241,7 @@ async fn review_loop(
             )
             .await?;
         let judged = judge(
-            &answer,
+            answer,
             &req.prompt,
             ctx.approve_without_blockers,
             &instructions,
@@ -388,8 +391,11 @@ fn keep_draft(ctx: &Ctx, id: &str, n: u32, text: &str) -> Option<String> {
     Some(shown.display().to_string())
 }
 
-/// The verdict a review gives the document, and the rule that decided it.
-pub fn final_verdict(
+/// The verdict a review that states one gives the document, and the rule that decided it.
+/// A review without one never gets here: [`verdict::unknown_reason`] says why it has none,
+/// and `judge` records UNKNOWN with that reason instead (an UNKNOWN here would still come out
+/// as UNKNOWN, from the last arm).
+fn final_verdict(
     review: &verdict::Review,
     approve_without_blockers: bool,
 ) -> (Verdict, &'static str) {
@@ -397,10 +403,6 @@ pub fn final_verdict(
         Verdict::Revise if review.blocking == 0 && approve_without_blockers => (
             Verdict::Approved,
             "approve_without_blockers: REVISE with no Tier 1 finding",
-        ),
-        Verdict::Unknown => (
-            Verdict::Unknown,
-            "no single verdict found in the review (fails closed)",
         ),
         // The prompt says APPROVED only when Tier 1 is empty: the reviewer's own findings say
         // what must be fixed first.
@@ -435,20 +437,26 @@ fn finish(
         w => format!(" (+{:.1}s waiting for a key)", w as f64 / 1000.0),
     };
     let secs = result.review_ms() as f64 / 1000.0;
-    let mut msg = match (&result.verdict, &result.error) {
+    let (lead, mut msg) = match (result.verdict, &result.error) {
         (Some(Verdict::Unknown), _) => {
             let why = out
                 .unknown
                 .as_ref()
                 .map_or("no verdict".into(), |u| u.words());
-            format!("UNKNOWN ({why}) in {secs:.1}s{waited}")
+            (
+                Lead::Verdict(Verdict::Unknown),
+                format!("({why}) in {secs:.1}s{waited}"),
+            )
         }
-        (Some(v), _) => format!("{v} ({} blocking) in {secs:.1}s{waited}", result.blocking),
+        (Some(v), _) => (
+            Lead::Verdict(v),
+            format!("({} blocking) in {secs:.1}s{waited}", result.blocking),
+        ),
         (None, Some(e)) if result.state == ItemState::Interrupted => {
-            format!("stopped ({e}); checkpoint kept")
+            (Lead::Plain, format!("stopped ({e}); checkpoint kept"))
         }
-        (None, Some(e)) => format!("error: {e}"),
-        (None, None) => "finished".to_string(),
+        (None, Some(e)) => (Lead::Error, e.clone()),
+        (None, None) => (Lead::Plain, "finished".to_string()),
     };
     // How the revise loop ended, on its own line.
     if let (Some(v), Some(rule)) = (result.verdict, &result.rule) {
@@ -459,6 +467,6 @@ fn finish(
     if let Some(h) = &result.hint {
         msg.push_str(&format!("\nhint: {h}"));
     }
-    ctx.reporter.done(&result.id, &msg);
+    ctx.reporter.done(&result.id, lead, &msg);
     out
 }

@@ -77,13 +77,17 @@ impl Prompts {
         }
     }
 
-    /// The review prompt for a document.
-    pub fn review(&self, kind: WorkflowKind, path: &str, document: &str) -> Prompt {
-        let template = match kind {
+    /// The review template for a workflow.
+    fn review_template(&self, kind: WorkflowKind) -> &str {
+        match kind {
             WorkflowKind::Lld => &self.lld_review,
             WorkflowKind::Issue => &self.issue_review,
-        };
-        Prompt::render(template, path, document, "")
+        }
+    }
+
+    /// The review prompt for a document.
+    pub fn review(&self, kind: WorkflowKind, path: &str, document: &str) -> Prompt {
+        Prompt::render(self.review_template(kind), path, document, "")
     }
 
     /// The drafter prompt for a document and what the reviewer asked for (findings as a
@@ -95,11 +99,7 @@ impl Prompts {
     /// The review prompt's own lines (long enough to be telling, no placeholders): a weak
     /// model that answers with them has echoed the prompt instead of reviewing.
     pub fn review_instructions(&self, kind: WorkflowKind) -> Vec<&str> {
-        let template = match kind {
-            WorkflowKind::Lld => &self.lld_review,
-            WorkflowKind::Issue => &self.issue_review,
-        };
-        template
+        self.review_template(kind)
             .lines()
             .map(str::trim)
             .filter(|l| l.len() >= 24 && !l.contains('{'))
