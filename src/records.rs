@@ -1,6 +1,9 @@
 //! What parwf knows about documents, for `status`, `show` and `clean`: the verdict notes (the
 //! team's too, once fetched), the checkpoints and run logs under `.git/parwf`, and the
 //! documents in HEAD they belong to. One row per document path.
+//!
+//! Only `status` reads the checkpoints: each is a SQLite file (opened read-write to roll back
+//! a hot journal), and `show` has no use for them.
 
 mod clean;
 mod show;
@@ -8,7 +11,7 @@ mod show;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::checkpoint::store::peek;
+use crate::checkpoint::store::{peek, Peek};
 use crate::checkpoint::Layout;
 use crate::discover::{self, DiscoverOptions, Selection};
 use crate::error::Error;
@@ -41,7 +44,7 @@ impl Logged {
     }
 }
 
-/// Everything recorded, read once.
+/// Everything recorded but the checkpoints, read once.
 pub(crate) struct Known {
     /// The documents in HEAD, with the IDs the config gives them.
     pub documents: Vec<Item>,
@@ -51,12 +54,10 @@ pub(crate) struct Known {
     pub latest_note: HashMap<String, (String, Note)>,
     /// Finished items from the run logs, newest run first.
     pub logged: Vec<Logged>,
-    /// Checkpoints: (path of the file, what it holds).
-    pub checkpoints: Vec<crate::checkpoint::store::Peek>,
 }
 
 impl Known {
-    /// Reads the notes, run logs, checkpoints, and the documents `kinds` finds in HEAD.
+    /// Reads the notes, run logs, and the documents `kinds` finds in HEAD.
     pub fn read(ws: &Workspace, kinds: &[DocKind]) -> Result<Known, Error> {
         let documents = match ws.workdir() {
             Ok(workdir) => {
@@ -88,18 +89,16 @@ impl Known {
             }
             notes.insert(blob, note);
         }
-        let layout = ws.layout();
         Ok(Known {
             documents,
             notes,
             latest_note,
-            logged: logged(layout),
-            checkpoints: checkpoints(layout),
+            logged: logged(ws.layout()),
         })
     }
 
-    /// The row of a document whose content is `blob`.
-    fn row(&self, item: &Item, blob: &str) -> DocStatus {
+    /// The row of a document whose content is `blob`, given what the checkpoints hold.
+    fn row(&self, item: &Item, blob: &str, checkpoints: &[Peek]) -> DocStatus {
         let mut row = DocStatus {
             id: item.id.clone(),
             kind: item.kind.clone(),
@@ -126,8 +125,7 @@ impl Known {
             from_note(&mut row, note, DocState::Reviewed);
             return row;
         }
-        if let Some(p) = self
-            .checkpoints
+        if let Some(p) = checkpoints
             .iter()
             .find(|p| p.header.path == item.path && p.header.blob == blob)
         {
@@ -171,17 +169,21 @@ impl Known {
 /// row per path, sorted by kind and ID.
 pub fn status(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<DocStatus>, Error> {
     let known = Known::read(ws, kinds)?;
+    let checkpoints = checkpoints(ws.layout());
     let mut rows: BTreeMap<String, DocStatus> = BTreeMap::new();
     for item in &known.documents {
-        rows.insert(item.path.clone(), known.row(item, &item.blob));
+        rows.insert(item.path.clone(), known.row(item, &item.blob, &checkpoints));
     }
     // Work in progress on documents HEAD does not have (yet).
-    for p in &known.checkpoints {
+    for p in &checkpoints {
         if rows.contains_key(&p.header.path) {
             continue;
         }
         let item = stand_in(&p.header.id, &p.header.workflow, &p.header.path, kinds);
-        rows.insert(p.header.path.clone(), known.row(&item, &p.header.blob));
+        rows.insert(
+            p.header.path.clone(),
+            known.row(&item, &p.header.blob, &checkpoints),
+        );
     }
     let mut rows: Vec<DocStatus> = rows.into_values().collect();
     rows.sort_by(|a, b| (&a.kind, &a.id, &a.path).cmp(&(&b.kind, &b.id, &b.path)));
@@ -251,7 +253,7 @@ fn logged(layout: &Layout) -> Vec<Logged> {
 }
 
 /// What the checkpoints hold.
-fn checkpoints(layout: &Layout) -> Vec<crate::checkpoint::store::Peek> {
+fn checkpoints(layout: &Layout) -> Vec<Peek> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(layout.checkpoints())
         .map(|rd| {
             rd.flatten()
