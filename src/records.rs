@@ -50,8 +50,8 @@ pub(crate) struct Known {
     pub documents: Vec<Item>,
     /// Notes by the object they are attached to.
     pub notes: HashMap<String, Note>,
-    /// The newest note per document path.
-    pub latest_note: HashMap<String, (String, Note)>,
+    /// The blob of the newest note per document path (the note is in `notes`).
+    latest_note: HashMap<String, String>,
     /// Finished items from the run logs, newest run first.
     pub logged: Vec<Logged>,
 }
@@ -78,14 +78,15 @@ impl Known {
             Err(_) => Vec::new(),
         };
         let mut notes = HashMap::new();
-        let mut latest_note: HashMap<String, (String, Note)> = HashMap::new();
+        let mut latest_note: HashMap<String, String> = HashMap::new();
         for (object, note) in NotesStore::new(ws.repo()).all().map_err(Error::notes)? {
             let blob = object.to_string();
             let newer = latest_note
                 .get(&note.header.path)
-                .is_none_or(|(_, n)| n.header.date < note.header.date);
+                .and_then(|b| notes.get(b))
+                .is_none_or(|n: &Note| n.header.date < note.header.date);
             if newer {
-                latest_note.insert(note.header.path.clone(), (blob.clone(), note.clone()));
+                latest_note.insert(note.header.path.clone(), blob.clone());
             }
             notes.insert(blob, note);
         }
@@ -95,6 +96,17 @@ impl Known {
             latest_note,
             logged: logged(ws.layout()),
         })
+    }
+
+    /// The newest note of the document at `path`, and the blob it is on.
+    fn latest_note(&self, path: &str) -> Option<(&str, &Note)> {
+        let blob = self.latest_note.get(path)?;
+        Some((blob, self.notes.get(blob)?))
+    }
+
+    /// Every document path's newest note.
+    fn latest_notes(&self) -> impl Iterator<Item = &Note> {
+        self.latest_note.values().filter_map(|b| self.notes.get(b))
     }
 
     /// The row of a document whose content is `blob`, given what the checkpoints hold.
@@ -153,7 +165,7 @@ impl Known {
             row.detail = Some(format!("run {}, not written back", l.run_id()));
             return row;
         }
-        if let Some((old, note)) = self.latest_note.get(&item.path) {
+        if let Some((old, note)) = self.latest_note(&item.path) {
             from_note(&mut row, note, DocState::Changed);
             row.detail = Some(format!(
                 "the review is of an earlier version ({})",

@@ -141,7 +141,7 @@ pub fn find_review(
             return Ok(Found::Review(review));
         }
     }
-    if let Some((_, note)) = known.latest_note.get(&item.path) {
+    if let Some((_, note)) = known.latest_note(&item.path) {
         return Ok(Found::Review(StoredReview::Note {
             note: note.clone(),
             current: false,
@@ -196,7 +196,7 @@ fn by_id(known: &Known, target: &str) -> Vec<Item> {
     }
     // Documents HEAD does not have: by the IDs their notes and runs recorded.
     let mut seen = std::collections::BTreeMap::new();
-    for (_, note) in known.latest_note.values() {
+    for note in known.latest_notes() {
         let h = &note.header;
         seen.entry(h.path.clone())
             .or_insert_with(|| (h.id.clone(), h.workflow.name().to_string()));
