@@ -15,7 +15,7 @@ use crate::checkpoint::store::{peek, Peek};
 use crate::checkpoint::Layout;
 use crate::discover::{self, DiscoverOptions, Selection};
 use crate::error::Error;
-use crate::model::{DocKind, Item, Verdict};
+use crate::model::{DocKind, Item, Verdict, WorkflowKind};
 pub use crate::model::{DocState, DocStatus, Origin};
 use crate::workspace::Workspace;
 use crate::writeback::notes::{Note, NotesStore};
@@ -191,7 +191,9 @@ pub fn status(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<DocStatus>, Error
         if rows.contains_key(&p.header.path) {
             continue;
         }
-        let item = stand_in(&p.header.id, &p.header.workflow, &p.header.path, kinds);
+        // The checkpoint keeps the workflow as text; one parwf does not know reads as an LLD.
+        let workflow = WorkflowKind::parse(&p.header.workflow).unwrap_or(WorkflowKind::Lld);
+        let item = stand_in(&p.header.id, workflow, &p.header.path, kinds);
         rows.insert(
             p.header.path.clone(),
             known.row(&item, &p.header.blob, &checkpoints),
@@ -203,9 +205,7 @@ pub fn status(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<DocStatus>, Error
 }
 
 /// An item for a document known only from parwf's records.
-fn stand_in(id: &str, workflow: &str, path: &str, kinds: &[DocKind]) -> Item {
-    let workflow =
-        crate::model::WorkflowKind::parse(workflow).unwrap_or(crate::model::WorkflowKind::Lld);
+fn stand_in(id: &str, workflow: WorkflowKind, path: &str, kinds: &[DocKind]) -> Item {
     let kind = kinds
         .iter()
         .find(|k| k.workflow == workflow)
