@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::layer::schema_key;
+use super::validate::is_reference;
 use super::{Config, ConfigError, ProviderKind, Source};
 
 /// Settings that run something, read a file outside the repository, or choose where a request
@@ -106,7 +107,7 @@ impl Provenance {
 
     /// `drafter.X` when the drafter sets it, else `provider.X`: the key that decided the
     /// drafter's value.
-    fn side_key(&self, table: &str, key: &str) -> String {
+    pub(super) fn side_key(&self, table: &str, key: &str) -> String {
         let own = format!("{table}.{key}");
         if table == "drafter" && !self.sources.contains_key(&own) {
             return format!("provider.{key}");
@@ -188,7 +189,7 @@ pub fn settings_needing_trust(path: &Path, text: &str) -> Result<Vec<Setting>, C
 /// A value for display; a key pasted where a reference belongs is never echoed.
 fn shown(key: &str, value: toml::Value) -> String {
     let hide = |v: toml::Value| match v {
-        toml::Value::String(s) if !["env:", "file:", "cmd:"].iter().any(|p| s.starts_with(p)) => {
+        toml::Value::String(s) if !is_reference(&s) => {
             toml::Value::String("<not a key reference: not shown>".into())
         }
         other => other,
