@@ -161,8 +161,8 @@ pub struct ConfigInputs {
 /// A loaded configuration with the source of every value and the warnings met on the way.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The configuration; `config.provenance` holds the source of every value.
     pub config: Config,
-    pub sources: BTreeMap<String, Source>,
     pub values: BTreeMap<String, Value>,
     pub warnings: Vec<String>,
 }
@@ -329,17 +329,16 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         })
         .collect();
     config.provenance = Provenance {
-        sources: sources.clone(),
+        sources,
         repo_file: repo_file.cloned(),
         untrusted_file: untrusted_file.filter(|_| !untrusted.is_empty()),
         untrusted,
     };
     validate::validate(&config, repo_file.and_then(|f| f.parent()))?;
-    let source = |k: &str| sources.get(k).cloned().unwrap_or(Source::Default);
-    config.kinds = kinds::kinds(&config.workflows, &source)?;
+    let prov = &config.provenance;
+    config.kinds = kinds::kinds(&config.workflows, &|k| prov.source(k))?;
     Ok(Loaded {
         config,
-        sources,
         values,
         warnings,
     })
@@ -388,7 +387,7 @@ impl Loaded {
         let mut out = String::new();
         let width = self.values.keys().map(|k| k.len()).max().unwrap_or(0);
         for (key, value) in &self.values {
-            let source = self.sources.get(key).cloned().unwrap_or(Source::Default);
+            let source = self.config.provenance.source(key);
             let mark = if self.config.provenance.is_untrusted(key) {
                 " (untrusted: not used until `parwf trust`)"
             } else {

@@ -266,7 +266,7 @@ mod tests {
             "the work tree's file is not read"
         );
         assert_eq!(
-            loaded.sources["provider.kind"].to_string(),
+            loaded.config.provenance.source("provider.kind").to_string(),
             ".parwf.toml at 0123456789ab:2"
         );
     }
