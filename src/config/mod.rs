@@ -249,24 +249,18 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(ConfigError::Read(path.clone(), e.to_string())),
         };
-        let table: Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::parse(path, &text, &e))?;
-        let leaves = layer::leaves(&table);
-        if is_repo
-            && leaves.keys().any(|k| policy::trusted_only(k))
-            && !trusted(inputs, path, &text)
-        {
+        let leaves = layer::file_leaves(&text, path)?;
+        let needing_trust = || leaves.iter().filter(|l| policy::trusted_only(&l.key));
+        if is_repo && needing_trust().next().is_some() && !trusted(inputs, path, &text) {
             untrusted_file = Some(path.clone());
-            candidates.extend(leaves.keys().filter(|k| policy::trusted_only(k)).cloned());
+            candidates.extend(needing_trust().map(|l| l.key.clone()));
         }
-        for (key, value) in leaves {
-            let line = layer::line_of(&text, &key);
+        for leaf in leaves {
             let source = Source::File {
                 path: path.clone(),
-                line,
+                line: leaf.line,
             };
-            take(key, Ok(value), source)?;
+            take(leaf.key, Ok(leaf.value), source)?;
         }
     }
     if let Some(Committed {
@@ -275,19 +269,12 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
     }) = &inputs.committed
     {
         let shown = PathBuf::from(format!(".parwf.toml at {rev}"));
-        let table: Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::parse(&shown, text, &e))?;
-        for (key, value) in layer::leaves(&table) {
-            let line = layer::line_of(text, &key);
-            take(
-                key,
-                Ok(value),
-                Source::Committed {
-                    rev: rev.clone(),
-                    line,
-                },
-            )?;
+        for leaf in layer::file_leaves(text, &shown)? {
+            let source = Source::Committed {
+                rev: rev.clone(),
+                line: leaf.line,
+            };
+            take(leaf.key, Ok(leaf.value), source)?;
         }
     }
 

@@ -172,16 +172,13 @@ pub struct Setting {
 
 /// The trusted-only settings the config text of `path` sets.
 pub fn settings_needing_trust(path: &Path, text: &str) -> Result<Vec<Setting>, ConfigError> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::parse(path, text, &e))?;
-    Ok(super::layer::leaves(&table)
+    Ok(super::layer::file_leaves(text, path)?
         .into_iter()
-        .filter(|(k, _)| trusted_only(k))
-        .map(|(key, value)| Setting {
-            line: super::layer::line_of(text, &key),
-            value: shown(&key, value),
-            key,
+        .filter(|l| trusted_only(&l.key))
+        .map(|l| Setting {
+            line: l.line,
+            value: shown(&l.key, l.value),
+            key: l.key,
         })
         .collect())
 }
