@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::env::Env;
 
 /// Why the trust store could not be read or written.
@@ -41,10 +39,7 @@ pub fn store_path(env: &Env) -> Option<PathBuf> {
 
 /// The SHA-256 of a config file's content, as hex.
 pub fn content_hash(text: &[u8]) -> String {
-    Sha256::digest(text)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(text)
 }
 
 /// The trust store: canonical path → content hash.
