@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod coordinator;
 pub mod demo;
+pub mod digest;
 pub mod discover;
 pub mod env;
 pub mod error;

@@ -1,6 +1,9 @@
 //! What parwf knows about documents, for `status`, `show` and `clean`: the verdict notes (the
 //! team's too, once fetched), the checkpoints and run logs under `.git/parwf`, and the
 //! documents in HEAD they belong to. One row per document path.
+//!
+//! Only `status` reads the checkpoints: each is a SQLite file (opened read-write to roll back
+//! a hot journal), and `show` has no use for them.
 
 mod clean;
 mod show;
@@ -8,11 +11,11 @@ mod show;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::checkpoint::store::peek;
+use crate::checkpoint::store::{peek, Peek};
 use crate::checkpoint::Layout;
 use crate::discover::{self, DiscoverOptions, Selection};
 use crate::error::Error;
-use crate::model::{DocKind, Item, Verdict};
+use crate::model::{DocKind, Item, Verdict, WorkflowKind};
 pub use crate::model::{DocState, DocStatus, Origin};
 use crate::workspace::Workspace;
 use crate::writeback::notes::{Note, NotesStore};
@@ -41,22 +44,20 @@ impl Logged {
     }
 }
 
-/// Everything recorded, read once.
+/// Everything recorded but the checkpoints, read once.
 pub(crate) struct Known {
     /// The documents in HEAD, with the IDs the config gives them.
     pub documents: Vec<Item>,
     /// Notes by the object they are attached to.
     pub notes: HashMap<String, Note>,
-    /// The newest note per document path.
-    pub latest_note: HashMap<String, (String, Note)>,
+    /// The blob of the newest note per document path (the note is in `notes`).
+    latest_note: HashMap<String, String>,
     /// Finished items from the run logs, newest run first.
     pub logged: Vec<Logged>,
-    /// Checkpoints: (path of the file, what it holds).
-    pub checkpoints: Vec<crate::checkpoint::store::Peek>,
 }
 
 impl Known {
-    /// Reads the notes, run logs, checkpoints, and the documents `kinds` finds in HEAD.
+    /// Reads the notes, run logs, and the documents `kinds` finds in HEAD.
     pub fn read(ws: &Workspace, kinds: &[DocKind]) -> Result<Known, Error> {
         let documents = match ws.workdir() {
             Ok(workdir) => {
@@ -77,29 +78,39 @@ impl Known {
             Err(_) => Vec::new(),
         };
         let mut notes = HashMap::new();
-        let mut latest_note: HashMap<String, (String, Note)> = HashMap::new();
+        let mut latest_note: HashMap<String, String> = HashMap::new();
         for (object, note) in NotesStore::new(ws.repo()).all().map_err(Error::notes)? {
             let blob = object.to_string();
             let newer = latest_note
                 .get(&note.header.path)
-                .is_none_or(|(_, n)| n.header.date < note.header.date);
+                .and_then(|b| notes.get(b))
+                .is_none_or(|n: &Note| n.header.date < note.header.date);
             if newer {
-                latest_note.insert(note.header.path.clone(), (blob.clone(), note.clone()));
+                latest_note.insert(note.header.path.clone(), blob.clone());
             }
             notes.insert(blob, note);
         }
-        let layout = ws.layout();
         Ok(Known {
             documents,
             notes,
             latest_note,
-            logged: logged(layout),
-            checkpoints: checkpoints(layout),
+            logged: logged(ws.layout()),
         })
     }
 
-    /// The row of a document whose content is `blob`.
-    fn row(&self, item: &Item, blob: &str) -> DocStatus {
+    /// The newest note of the document at `path`, and the blob it is on.
+    fn latest_note(&self, path: &str) -> Option<(&str, &Note)> {
+        let blob = self.latest_note.get(path)?;
+        Some((blob, self.notes.get(blob)?))
+    }
+
+    /// Every document path's newest note.
+    fn latest_notes(&self) -> impl Iterator<Item = &Note> {
+        self.latest_note.values().filter_map(|b| self.notes.get(b))
+    }
+
+    /// The row of a document whose content is `blob`, given what the checkpoints hold.
+    fn row(&self, item: &Item, blob: &str, checkpoints: &[Peek]) -> DocStatus {
         let mut row = DocStatus {
             id: item.id.clone(),
             kind: item.kind.clone(),
@@ -126,8 +137,7 @@ impl Known {
             from_note(&mut row, note, DocState::Reviewed);
             return row;
         }
-        if let Some(p) = self
-            .checkpoints
+        if let Some(p) = checkpoints
             .iter()
             .find(|p| p.header.path == item.path && p.header.blob == blob)
         {
@@ -155,7 +165,7 @@ impl Known {
             row.detail = Some(format!("run {}, not written back", l.run_id()));
             return row;
         }
-        if let Some((old, note)) = self.latest_note.get(&item.path) {
+        if let Some((old, note)) = self.latest_note(&item.path) {
             from_note(&mut row, note, DocState::Changed);
             row.detail = Some(format!(
                 "the review is of an earlier version ({})",
@@ -171,17 +181,23 @@ impl Known {
 /// row per path, sorted by kind and ID.
 pub fn status(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<DocStatus>, Error> {
     let known = Known::read(ws, kinds)?;
+    let checkpoints = checkpoints(ws.layout());
     let mut rows: BTreeMap<String, DocStatus> = BTreeMap::new();
     for item in &known.documents {
-        rows.insert(item.path.clone(), known.row(item, &item.blob));
+        rows.insert(item.path.clone(), known.row(item, &item.blob, &checkpoints));
     }
     // Work in progress on documents HEAD does not have (yet).
-    for p in &known.checkpoints {
+    for p in &checkpoints {
         if rows.contains_key(&p.header.path) {
             continue;
         }
-        let item = stand_in(&p.header.id, &p.header.workflow, &p.header.path, kinds);
-        rows.insert(p.header.path.clone(), known.row(&item, &p.header.blob));
+        // The checkpoint keeps the workflow as text; one parwf does not know reads as an LLD.
+        let workflow = WorkflowKind::parse(&p.header.workflow).unwrap_or(WorkflowKind::Lld);
+        let item = stand_in(&p.header.id, workflow, &p.header.path, kinds);
+        rows.insert(
+            p.header.path.clone(),
+            known.row(&item, &p.header.blob, &checkpoints),
+        );
     }
     let mut rows: Vec<DocStatus> = rows.into_values().collect();
     rows.sort_by(|a, b| (&a.kind, &a.id, &a.path).cmp(&(&b.kind, &b.id, &b.path)));
@@ -189,9 +205,7 @@ pub fn status(ws: &Workspace, kinds: &[DocKind]) -> Result<Vec<DocStatus>, Error
 }
 
 /// An item for a document known only from parwf's records.
-fn stand_in(id: &str, workflow: &str, path: &str, kinds: &[DocKind]) -> Item {
-    let workflow =
-        crate::model::WorkflowKind::parse(workflow).unwrap_or(crate::model::WorkflowKind::Lld);
+fn stand_in(id: &str, workflow: WorkflowKind, path: &str, kinds: &[DocKind]) -> Item {
     let kind = kinds
         .iter()
         .find(|k| k.workflow == workflow)
@@ -251,7 +265,7 @@ fn logged(layout: &Layout) -> Vec<Logged> {
 }
 
 /// What the checkpoints hold.
-fn checkpoints(layout: &Layout) -> Vec<crate::checkpoint::store::Peek> {
+fn checkpoints(layout: &Layout) -> Vec<Peek> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(layout.checkpoints())
         .map(|rd| {
             rd.flatten()

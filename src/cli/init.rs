@@ -5,7 +5,7 @@
 use super::args::InitArgs;
 use super::out;
 use crate::config::starter::{detect, render};
-use crate::config::trust::{self, content_hash, TrustError, TrustStore};
+use crate::config::trust::{self, TrustError, TrustStore};
 use crate::env::Env;
 use crate::error::Error;
 use crate::exit::Exit;
@@ -34,7 +34,7 @@ pub fn init(args: &InitArgs, ws: &Workspace, env: &Env) -> Result<Exit, Error> {
         .map_err(|e| Error::file("write", &path, e))?;
     if args.provider.is_some() {
         let store = TrustStore::at(trust::store_path(env).ok_or(TrustError::NoHome)?);
-        store.trust(&trust::canonical(&path)?, &content_hash(text.as_bytes()))?;
+        store.trust(&path, &text)?;
     }
     out::print(&setup::init_written(
         &path,

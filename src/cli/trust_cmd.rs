@@ -13,31 +13,33 @@ use crate::workspace::Workspace;
 /// Runs `parwf trust`.
 pub fn trust(args: &super::args::TrustArgs, ws: &Workspace, env: &Env) -> Result<Exit, Error> {
     let store = TrustStore::at(trust::store_path(env).ok_or(TrustError::NoHome)?);
-    let root = trust::canonical(ws.workdir()?)?;
-    let file = root.join(".parwf.toml");
+    let file = ws.workdir()?.join(".parwf.toml");
+    // The file as the store records it (and the user is shown it).
+    let shown = trust::key(&file)?;
     if args.revoke {
         if store.revoke(&file)? {
-            say!("parwf trust: no longer trusted: {}", file.display());
+            say!("parwf trust: no longer trusted: {}", shown.display());
         } else {
-            say!("parwf trust: {} was not trusted", file.display());
+            say!("parwf trust: {} was not trusted", shown.display());
         }
         return Ok(Exit::Ok);
     }
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let root = shown.parent().unwrap_or(&shown);
             return Err(Error::usage(
                 format!("no .parwf.toml in {}", root.display()),
                 "there is nothing to trust: parwf uses your own config and environment here",
-            ))
+            ));
         }
-        Err(e) => return Err(Error::file("read", &file, e)),
+        Err(e) => return Err(Error::file("read", &shown, e)),
     };
     // What is shown and what is recorded are the same bytes.
+    let settings = settings_needing_trust(&shown, &text)?;
     let hash = content_hash(text.as_bytes());
-    let settings = settings_needing_trust(&file, &text)?;
-    out::print(&setup::trust_settings(&file, &hash, &settings))?;
-    store.trust(&file, &hash)?;
+    out::print(&setup::trust_settings(&shown, &hash, &settings))?;
+    store.trust(&file, &text)?;
     out::println(
         "trusted as it is now: any change needs `parwf trust` again (undo: parwf trust --revoke)",
     )?;

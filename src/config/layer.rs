@@ -130,6 +130,29 @@ pub(super) fn leaves(t: &Table) -> BTreeMap<String, Value> {
     out
 }
 
+/// One value a config file sets, and the line it is on.
+pub(super) struct FileLeaf {
+    pub key: String,
+    pub value: Value,
+    pub line: usize,
+}
+
+/// A config file's text flattened ([`leaves`], in key order), each value with its line;
+/// `shown` names the file in a parse error.
+pub(super) fn file_leaves(text: &str, shown: &Path) -> Result<Vec<FileLeaf>, ConfigError> {
+    let table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::parse(shown, text, &e))?;
+    Ok(leaves(&table)
+        .into_iter()
+        .map(|(key, value)| FileLeaf {
+            line: line_of(text, &key),
+            key,
+            value,
+        })
+        .collect())
+}
+
 /// The schema key that governs `key`: `drafter.X` takes `provider.X`'s type, and every
 /// document kind `workflows.<name>.X` the built-in `workflows.lld.X`'s.
 pub(super) fn schema_key(key: &str) -> String {

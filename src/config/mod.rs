@@ -161,8 +161,8 @@ pub struct ConfigInputs {
 /// A loaded configuration with the source of every value and the warnings met on the way.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The configuration; `config.provenance` holds the source of every value.
     pub config: Config,
-    pub sources: BTreeMap<String, Source>,
     pub values: BTreeMap<String, Value>,
     pub warnings: Vec<String>,
 }
@@ -249,24 +249,18 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(ConfigError::Read(path.clone(), e.to_string())),
         };
-        let table: Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::parse(path, &text, &e))?;
-        let leaves = layer::leaves(&table);
-        if is_repo
-            && leaves.keys().any(|k| policy::trusted_only(k))
-            && !trusted(inputs, path, &text)
-        {
+        let leaves = layer::file_leaves(&text, path)?;
+        let needing_trust = || leaves.iter().filter(|l| policy::trusted_only(&l.key));
+        if is_repo && needing_trust().next().is_some() && !trusted(inputs, path, &text) {
             untrusted_file = Some(path.clone());
-            candidates.extend(leaves.keys().filter(|k| policy::trusted_only(k)).cloned());
+            candidates.extend(needing_trust().map(|l| l.key.clone()));
         }
-        for (key, value) in leaves {
-            let line = layer::line_of(&text, &key);
+        for leaf in leaves {
             let source = Source::File {
                 path: path.clone(),
-                line,
+                line: leaf.line,
             };
-            take(key, Ok(value), source)?;
+            take(leaf.key, Ok(leaf.value), source)?;
         }
     }
     if let Some(Committed {
@@ -275,19 +269,12 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
     }) = &inputs.committed
     {
         let shown = PathBuf::from(format!(".parwf.toml at {rev}"));
-        let table: Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::parse(&shown, text, &e))?;
-        for (key, value) in layer::leaves(&table) {
-            let line = layer::line_of(text, &key);
-            take(
-                key,
-                Ok(value),
-                Source::Committed {
-                    rev: rev.clone(),
-                    line,
-                },
-            )?;
+        for leaf in layer::file_leaves(text, &shown)? {
+            let source = Source::Committed {
+                rev: rev.clone(),
+                line: leaf.line,
+            };
+            take(leaf.key, Ok(leaf.value), source)?;
         }
     }
 
@@ -329,17 +316,16 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
         })
         .collect();
     config.provenance = Provenance {
-        sources: sources.clone(),
+        sources,
         repo_file: repo_file.cloned(),
         untrusted_file: untrusted_file.filter(|_| !untrusted.is_empty()),
         untrusted,
     };
     validate::validate(&config, repo_file.and_then(|f| f.parent()))?;
-    let source = |k: &str| sources.get(k).cloned().unwrap_or(Source::Default);
-    config.kinds = kinds::kinds(&config.workflows, &source)?;
+    let prov = &config.provenance;
+    config.kinds = kinds::kinds(&config.workflows, &|k| prov.source(k))?;
     Ok(Loaded {
         config,
-        sources,
         values,
         warnings,
     })
@@ -347,10 +333,10 @@ pub fn load(inputs: &ConfigInputs) -> Result<Loaded, ConfigError> {
 
 /// Whether the user trusts the repository file `path` with this content.
 fn trusted(inputs: &ConfigInputs, path: &Path, text: &str) -> bool {
-    let (Some(store), Ok(file)) = (&inputs.trust_store, trust::canonical(path)) else {
-        return false;
-    };
-    trust::TrustStore::at(store).trusts(&file, &trust::content_hash(text.as_bytes()))
+    inputs
+        .trust_store
+        .as_ref()
+        .is_some_and(|store| trust::TrustStore::at(store).trusts(path, text))
 }
 
 impl Config {
@@ -388,7 +374,7 @@ impl Loaded {
         let mut out = String::new();
         let width = self.values.keys().map(|k| k.len()).max().unwrap_or(0);
         for (key, value) in &self.values {
-            let source = self.sources.get(key).cloned().unwrap_or(Source::Default);
+            let source = self.config.provenance.source(key);
             let mark = if self.config.provenance.is_untrusted(key) {
                 " (untrusted: not used until `parwf trust`)"
             } else {

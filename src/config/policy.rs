@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::layer::schema_key;
+use super::validate::is_reference;
 use super::{Config, ConfigError, ProviderKind, Source};
 
 /// Settings that run something, read a file outside the repository, or choose where a request
@@ -106,7 +107,7 @@ impl Provenance {
 
     /// `drafter.X` when the drafter sets it, else `provider.X`: the key that decided the
     /// drafter's value.
-    fn side_key(&self, table: &str, key: &str) -> String {
+    pub(super) fn side_key(&self, table: &str, key: &str) -> String {
         let own = format!("{table}.{key}");
         if table == "drafter" && !self.sources.contains_key(&own) {
             return format!("provider.{key}");
@@ -171,16 +172,13 @@ pub struct Setting {
 
 /// The trusted-only settings the config text of `path` sets.
 pub fn settings_needing_trust(path: &Path, text: &str) -> Result<Vec<Setting>, ConfigError> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::parse(path, text, &e))?;
-    Ok(super::layer::leaves(&table)
+    Ok(super::layer::file_leaves(text, path)?
         .into_iter()
-        .filter(|(k, _)| trusted_only(k))
-        .map(|(key, value)| Setting {
-            line: super::layer::line_of(text, &key),
-            value: shown(&key, value),
-            key,
+        .filter(|l| trusted_only(&l.key))
+        .map(|l| Setting {
+            line: l.line,
+            value: shown(&l.key, l.value),
+            key: l.key,
         })
         .collect())
 }
@@ -188,7 +186,7 @@ pub fn settings_needing_trust(path: &Path, text: &str) -> Result<Vec<Setting>, C
 /// A value for display; a key pasted where a reference belongs is never echoed.
 fn shown(key: &str, value: toml::Value) -> String {
     let hide = |v: toml::Value| match v {
-        toml::Value::String(s) if !["env:", "file:", "cmd:"].iter().any(|p| s.starts_with(p)) => {
+        toml::Value::String(s) if !is_reference(&s) => {
             toml::Value::String("<not a key reference: not shown>".into())
         }
         other => other,
@@ -246,10 +244,7 @@ mod tests {
         assert_eq!(c.parallel, 2, "harmless settings apply untrusted");
         assert!(c.check_trusted().is_err());
 
-        let canonical = trust::canonical(&file).unwrap();
-        trust::TrustStore::at(&store)
-            .trust(&canonical, &trust::content_hash(text.as_bytes()))
-            .unwrap();
+        trust::TrustStore::at(&store).trust(&file, text).unwrap();
         assert!(load(&inputs).unwrap().config.check_trusted().is_ok());
 
         // CI: the committed text replaces the work tree's file and needs no trust.
@@ -265,7 +260,7 @@ mod tests {
             "the work tree's file is not read"
         );
         assert_eq!(
-            loaded.sources["provider.kind"].to_string(),
+            loaded.config.provenance.source("provider.kind").to_string(),
             ".parwf.toml at 0123456789ab:2"
         );
     }

@@ -1,6 +1,6 @@
 //! The user's record of trusted repository config files (as direnv and mise keep one): the
-//! canonical path of each `.parwf.toml` the user ran `parwf trust` on, with the SHA-256 of the
-//! content they saw. Any change to the file needs trust again.
+//! path of each `.parwf.toml` the user ran `parwf trust` on (see [`key`]), with the SHA-256 of
+//! the content they saw. Any change to the file needs trust again.
 //!
 //! Stored in `$XDG_STATE_HOME/parwf/trusted` (default `~/.local/state/parwf/trusted`), one
 //! `<sha256> <path>` a line, replaced atomically (temporary file and rename).
@@ -8,8 +8,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use crate::env::Env;
 
@@ -41,13 +39,10 @@ pub fn store_path(env: &Env) -> Option<PathBuf> {
 
 /// The SHA-256 of a config file's content, as hex.
 pub fn content_hash(text: &[u8]) -> String {
-    Sha256::digest(text)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(text)
 }
 
-/// The trust store: canonical path → content hash.
+/// The trust store: [`key`] of a file → the hash of its trusted content.
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     path: PathBuf,
@@ -86,32 +81,38 @@ impl TrustStore {
         Ok(())
     }
 
-    /// Whether `file` (a canonical path) is trusted with exactly this content hash. A store
-    /// that cannot be read trusts nothing.
-    pub fn trusts(&self, file: &Path, hash: &str) -> bool {
+    /// Whether the config file `file` is trusted with exactly this `text` (what was read from
+    /// it). A store that cannot be read trusts nothing.
+    pub fn trusts(&self, file: &Path, text: &str) -> bool {
+        let Ok(file) = key(file) else {
+            return false;
+        };
+        let hash = content_hash(text.as_bytes());
         self.read()
-            .map(|m| m.get(file).is_some_and(|h| h == hash))
+            .map(|m| m.get(&file).is_some_and(|h| *h == hash))
             .unwrap_or(false)
     }
 
-    /// Records `file` (canonical) as trusted with content `hash`.
-    pub fn trust(&self, file: &Path, hash: &str) -> Result<(), TrustError> {
+    /// Records the config file `file` as trusted with this `text` (what the user was shown).
+    pub fn trust(&self, file: &Path, text: &str) -> Result<(), TrustError> {
+        let file = key(file)?;
         let shown = file.display().to_string();
         if shown.contains('\n') || shown.contains('\r') {
             return Err(TrustError::File(
-                file.to_path_buf(),
+                file,
                 "its path contains a line break".into(),
             ));
         }
         let mut entries = self.read()?;
-        entries.insert(file.to_path_buf(), hash.to_string());
+        entries.insert(file, content_hash(text.as_bytes()));
         self.write(&entries)
     }
 
-    /// Forgets `file`; returns whether it was trusted.
+    /// Forgets the config file `file`; returns whether it was trusted.
     pub fn revoke(&self, file: &Path) -> Result<bool, TrustError> {
+        let file = key(file)?;
         let mut entries = self.read()?;
-        let was = entries.remove(file).is_some();
+        let was = entries.remove(&file).is_some();
         if was {
             self.write(&entries)?;
         }
@@ -119,9 +120,22 @@ impl TrustStore {
     }
 }
 
-/// The canonical path of a config file, the key of the store.
-pub fn canonical(file: &Path) -> Result<PathBuf, TrustError> {
-    std::fs::canonicalize(file).map_err(|e| TrustError::File(file.to_path_buf(), e.to_string()))
+/// The store's key for a config file: its directory's canonical path joined with its own
+/// name. A `.parwf.toml` that is a symlink is trusted where it is, not where it points: its
+/// settings act on the repository it is in (commands run there, relative paths resolve
+/// there), so trust given to a file in one repository never carries to another repository
+/// linking to it. The file itself need not exist (`parwf trust --revoke` after removing it).
+pub fn key(file: &Path) -> Result<PathBuf, TrustError> {
+    let err = |why: String| TrustError::File(file.to_path_buf(), why);
+    let name = file
+        .file_name()
+        .ok_or_else(|| err("it is not a file name".into()))?;
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let dir = std::fs::canonicalize(dir).map_err(|e| err(e.to_string()))?;
+    Ok(dir.join(name))
 }
 
 #[cfg(test)]
@@ -133,15 +147,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = TrustStore::at(dir.path().join("state/parwf/trusted"));
         let a = dir.path().join("a.toml");
-        let h1 = content_hash(b"kind = \"command\"\n");
-        assert!(!store.trusts(&a, &h1));
-        store.trust(&a, &h1).unwrap();
-        assert!(store.trusts(&a, &h1));
-        assert!(!store.trusts(&a, &content_hash(b"changed")));
-        assert!(!store.trusts(&dir.path().join("b.toml"), &h1));
+        let t1 = "kind = \"command\"\n";
+        assert!(!store.trusts(&a, t1));
+        store.trust(&a, t1).unwrap();
+        assert!(store.trusts(&a, t1));
+        assert!(!store.trusts(&a, "changed"));
+        assert!(!store.trusts(&dir.path().join("b.toml"), t1));
+        // The same file by another spelling of its directory.
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        assert!(store.trusts(&dir.path().join("sub/../a.toml"), t1));
         assert!(store.revoke(&a).unwrap());
-        assert!(!store.trusts(&a, &h1));
+        assert!(!store.trusts(&a, t1));
         assert!(!store.revoke(&a).unwrap());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_trusted_where_it_is_not_where_it_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(dir.path().join("state/parwf/trusted"));
+        let target = dir.path().join("target.toml");
+        let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+        for repo in [&one, &two] {
+            std::fs::create_dir(repo).unwrap();
+            std::os::unix::fs::symlink(&target, repo.join(".parwf.toml")).unwrap();
+        }
+        let text = "kind = \"command\"\n";
+        store.trust(&one.join(".parwf.toml"), text).unwrap();
+        assert!(store.trusts(&one.join(".parwf.toml"), text));
+        assert!(!store.trusts(&target, text));
+        assert!(!store.trusts(&two.join(".parwf.toml"), text));
     }
 
     #[test]

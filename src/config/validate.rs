@@ -40,23 +40,16 @@ pub(super) fn validate(c: &Config, root: Option<&Path>) -> Result<(), ConfigErro
     Ok(())
 }
 
-fn is_reference(k: &str) -> bool {
+/// Whether a key setting's entry is a reference (`env:`, `file:`, `cmd:`) rather than key text.
+pub(super) fn is_reference(k: &str) -> bool {
     ["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p))
 }
 
 /// One provider side (`provider` or `drafter`, the latter merged over the former).
 fn side(table: &str, p: &ProviderConfig, prov: &Provenance) -> Result<(), ConfigError> {
     // The drafter's value may come from `[provider]`: name the key that set it.
-    let key_of = |k: &str| {
-        let own = format!("{table}.{k}");
-        if prov.sources.contains_key(&own) || table == "provider" {
-            own
-        } else {
-            format!("provider.{k}")
-        }
-    };
     let bad = |k: &str, msg: String| {
-        let key = key_of(k);
+        let key = prov.side_key(table, k);
         ConfigError::Invalid {
             origin: prov.source(&key),
             key,

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use git2::Oid;
-use sha2::{Digest, Sha256};
 
 use super::paths::Kind;
 use super::{one_line, DiscoverError, Selected};
@@ -279,8 +278,7 @@ pub(super) fn assign_ids(
 
 /// `BASE-xxxxxx` with the first `len` hex digits of SHA-256(path), cut to fit 64 bytes.
 fn suffixed_id(base: &str, path: &str, len: usize) -> String {
-    let digest = Sha256::digest(path.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::digest::sha256_hex(path.as_bytes());
     let room = MAX_ID_LEN - 1 - len;
     // IDs are ASCII, so cutting at a byte index is safe.
     let base = if base.len() > room {

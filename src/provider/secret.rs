@@ -33,7 +33,7 @@ impl Secret {
     /// A stable hash of the key text (16 hex chars), for persisting per-key state.
     pub fn fingerprint(&self) -> String {
         let digest = Sha256::digest(format!("parwf-key:{}", self.value).as_bytes());
-        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+        crate::digest::hex(&digest[..8])
     }
 }
 

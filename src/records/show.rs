@@ -7,7 +7,7 @@ use git2::{ObjectType, Oid};
 
 use super::{stand_in, Known, Logged};
 use crate::error::Error;
-use crate::model::{DocKind, Item};
+use crate::model::{DocKind, Item, WorkflowKind};
 use crate::workspace::Workspace;
 use crate::writeback::notes::Note;
 
@@ -96,7 +96,7 @@ pub fn find_review(
                     .find(|l| &l.path == path)
                     .map(|l| l.id.clone())
                     .unwrap_or_default();
-                stand_in(&id, "lld", path, kinds)
+                stand_in(&id, WorkflowKind::Lld, path, kinds)
             }
         },
         None => {
@@ -141,7 +141,7 @@ pub fn find_review(
             return Ok(Found::Review(review));
         }
     }
-    if let Some((_, note)) = known.latest_note.get(&item.path) {
+    if let Some((_, note)) = known.latest_note(&item.path) {
         return Ok(Found::Review(StoredReview::Note {
             note: note.clone(),
             current: false,
@@ -165,18 +165,21 @@ fn by_id(known: &Known, target: &str) -> Vec<Item> {
     let t = target.to_ascii_lowercase();
     let numeric = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let suffix_of = |rest: &str| rest.len() >= 6 && rest.bytes().all(|b| b.is_ascii_hexdigit());
+    let dashed = format!("{t}-");
     let close = |id: &str| {
         let id = id.to_ascii_lowercase();
-        if id.strip_prefix(&format!("{t}-")).is_some_and(suffix_of) {
+        if id.strip_prefix(&dashed).is_some_and(suffix_of) {
             return true;
         }
-        numeric
-            && id.split('-').enumerate().any(|(n, part)| {
-                let parts: Vec<&str> = id.split('-').collect();
-                n > 0
-                    && part == t
-                    && (n + 1 == parts.len() || (n + 2 == parts.len() && suffix_of(parts[n + 1])))
-            })
+        if !numeric {
+            return false;
+        }
+        let parts: Vec<&str> = id.split('-').collect();
+        parts.iter().enumerate().any(|(n, &part)| {
+            n > 0
+                && part == t
+                && (n + 1 == parts.len() || (n + 2 == parts.len() && suffix_of(parts[n + 1])))
+        })
     };
     let pick = |items: &mut dyn Iterator<Item = Item>| -> Vec<Item> {
         let items: Vec<Item> = items.collect();
@@ -196,19 +199,20 @@ fn by_id(known: &Known, target: &str) -> Vec<Item> {
     }
     // Documents HEAD does not have: by the IDs their notes and runs recorded.
     let mut seen = std::collections::BTreeMap::new();
-    for (_, note) in known.latest_note.values() {
+    for note in known.latest_notes() {
         let h = &note.header;
         seen.entry(h.path.clone())
-            .or_insert_with(|| (h.id.clone(), h.workflow.name().to_string()));
+            .or_insert_with(|| (h.id.clone(), h.workflow));
     }
+    // A run log does not record the workflow.
     for l in &known.logged {
         seen.entry(l.path.clone())
-            .or_insert_with(|| (l.id.clone(), "lld".to_string()));
+            .or_insert_with(|| (l.id.clone(), WorkflowKind::Lld));
     }
     pick(
         &mut seen
             .into_iter()
-            .map(|(path, (id, workflow))| stand_in(&id, &workflow, &path, &[])),
+            .map(|(path, (id, workflow))| stand_in(&id, workflow, &path, &[])),
     )
 }
 

@@ -3,8 +3,8 @@
 //! document whose verdict fails the gate, one for a failing verdict without findings, one per
 //! workflow error; approved documents produce none.
 
+use crate::digest::sha256_hex;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::markdown::{finding_line, one_line, Blocking};
 use super::summary::Summary;
@@ -121,13 +121,13 @@ fn item_results(blocking: &Blocking, item: &ItemResult) -> Vec<Value> {
 /// One result of rule `rule` on the item's document. `identity` is what makes the result the
 /// same alert across runs (the finding, not the blob, so an edit elsewhere keeps it).
 fn result(item: &ItemResult, rule: usize, message: &str, identity: &str) -> Value {
-    let fingerprint = hex(&Sha256::digest(
+    let fingerprint = sha256_hex(
         format!(
             "{}\n{}\n{}\n{identity}",
             item.workflow, item.path, RULES[rule].0
         )
         .as_bytes(),
-    ));
+    );
     json!({
         "ruleId": RULES[rule].0,
         "ruleIndex": rule,
@@ -172,10 +172,6 @@ fn uri(path: &str) -> String {
         }
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -119,11 +119,7 @@ impl Plan {
         // Out of range in a file: say which file and line, as for any other bad value.
         let parallel = loaded.config.parallel;
         if opts.parallel.is_none() && !(1..=loaded.config.max_parallel).contains(&parallel) {
-            let origin = loaded
-                .sources
-                .get("parallel")
-                .cloned()
-                .unwrap_or(config::Source::Default);
+            let origin = loaded.config.provenance.source("parallel");
             return Err(config::ConfigError::Invalid {
                 key: "parallel".into(),
                 msg: format!(

@@ -103,11 +103,7 @@ fn input_hash(kind: &str, iteration: u32, inputs: &str) -> String {
     h.update(kind.as_bytes());
     h.update(iteration.to_le_bytes());
     h.update(inputs.as_bytes());
-    h.finalize()
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::hex(&h.finalize()[..12])
 }
 
 impl Journal {

@@ -63,12 +63,7 @@ impl Prompts {
             h.update((t.len() as u64).to_le_bytes());
             h.update(t.as_bytes());
         }
-        let hash = h
-            .finalize()
-            .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hash = crate::digest::hex(&h.finalize()[..6]);
         Prompts {
             lld_review,
             issue_review,
@@ -142,7 +137,7 @@ impl Prompt {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        let inputs = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let inputs = crate::digest::hex(&h.finalize());
         Prompt { text, inputs }
     }
 }
@@ -163,7 +158,7 @@ fn boundary() -> String {
         );
         bytes[..8].copy_from_slice(&h.finish().to_le_bytes());
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&bytes)
 }
 
 /// Substitutes placeholders in one pass, so text inside the document is never re-expanded.

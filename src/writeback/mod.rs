@@ -166,6 +166,11 @@ pub fn apply(
     let repo = ws.repo();
     let workdir = ws.workdir().map_err(|e| WriteError::Git(e.to_string()))?;
     let date = crate::timefmt::iso(now);
+    let rendered = Rendered {
+        info,
+        date: &date,
+        signer,
+    };
     let mut notes = Vec::new();
     let mut files: Vec<(String, Oid)> = Vec::new();
     let mut trailers = Vec::new();
@@ -180,13 +185,7 @@ pub fn apply(
             Some(text) => repo.blob(text.as_bytes()).map_err(git)?,
             None => reviewed_blob(repo, workdir, r)?,
         };
-        let note = Rendered {
-            r,
-            info,
-            date: &date,
-            signer,
-        }
-        .note(blob, verdict, r.blocking, review);
+        let note = rendered.note(r, blob, verdict, r.blocking, review);
         // Only an approved document goes into a commit: a revision the reviewer did not
         // approve never replaces the document (the workflow drops it), and a review that did
         // not approve is in the notes, not in the branch.
@@ -212,25 +211,16 @@ pub fn apply(
         // (and the hook refuses it until the revision is committed).
         if let (Some(_), Some(original)) = (&out.revised, &out.original) {
             let blob = reviewed_blob(repo, workdir, r)?;
-            let note = Rendered {
-                r,
-                info,
-                date: &date,
-                signer,
-            }
-            .note(blob, original.verdict, original.blocking, &original.text);
+            let note = rendered.note(r, blob, original.verdict, original.blocking, &original.text);
             notes.push((blob, note));
         }
     }
     let sig = signature(repo, opts.identity.as_ref(), now)
         .or_else(|_| Signature::new("parwf", "parwf@localhost", &git_time(now)))
         .map_err(git)?;
-    NotesStore::new(ws.repo())
+    written.notes = NotesStore::new(ws.repo())
         .write(&notes, &sig)
         .map_err(git)?;
-    notes.sort_by_key(|(oid, _)| *oid);
-    notes.dedup_by_key(|(oid, _)| *oid);
-    written.notes = notes.len();
     if opts.mode == WriteMode::Commit {
         if files.is_empty() {
             written.nothing_to_commit = true;
@@ -254,17 +244,22 @@ pub fn apply(
 
 /// What every note of a run shares.
 struct Rendered<'a> {
-    r: &'a ItemResult,
     info: &'a RunInfo,
     date: &'a str,
     signer: Option<&'a Secret>,
 }
 
 impl Rendered<'_> {
-    /// The text of one verdict note on `blob`: header lines (signed when there is a key), a
-    /// blank line, the review.
-    fn note(&self, blob: Oid, verdict: Verdict, blocking: usize, review: &str) -> String {
-        let r = self.r;
+    /// The text of the verdict note of item `r` on `blob`: header lines (signed when there is
+    /// a key), a blank line, the review.
+    fn note(
+        &self,
+        r: &ItemResult,
+        blob: Oid,
+        verdict: Verdict,
+        blocking: usize,
+        review: &str,
+    ) -> String {
         let mut header = NoteHeader {
             verdict,
             workflow: r.workflow,

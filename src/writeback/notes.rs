@@ -200,12 +200,13 @@ impl<'r> NotesStore<'r> {
         Ok(found)
     }
 
-    /// Adds or replaces notes in one commit; see [`write_notes`].
+    /// Adds or replaces notes in one commit; see [`write_notes`]. Returns how many objects
+    /// got a note.
     pub fn write(
         &mut self,
         notes: &[(Oid, String)],
         sig: &Signature<'_>,
-    ) -> Result<Option<Oid>, git2::Error> {
+    ) -> Result<usize, git2::Error> {
         let written = write_notes(self.repo, notes, sig, &mut backoff)?;
         self.tree = OnceCell::new();
         Ok(written)
@@ -213,15 +214,15 @@ impl<'r> NotesStore<'r> {
 }
 
 /// Adds or replaces notes (object → note text) in one commit on `refs/notes/parwf`. Returns
-/// the new notes commit, or `None` when there was nothing to write.
+/// how many objects got a note (0: nothing to write, no commit made).
 fn write_notes(
     repo: &Repository,
     notes: &[(Oid, String)],
     sig: &Signature<'_>,
     wait: &mut dyn FnMut(u32),
-) -> Result<Option<Oid>, git2::Error> {
+) -> Result<usize, git2::Error> {
     if notes.is_empty() {
-        return Ok(None);
+        return Ok(0);
     }
     // Documents with the same content share a blob, so they share one note: the last wins.
     let notes: std::collections::BTreeMap<Oid, &String> =
@@ -264,7 +265,7 @@ fn write_notes(
             None => repo.reference(NOTES_REF, commit, false, "parwf: notes"),
         };
         match moved {
-            Ok(_) => return Ok(Some(commit)),
+            Ok(_) => return Ok(notes.len()),
             Err(e) if attempts < MAX_ATTEMPTS && is_race(&e) => {
                 wait(attempts);
                 continue;
@@ -387,7 +388,7 @@ mod tests {
                 std::fs::remove_file(&lock).unwrap();
             }
         });
-        assert!(written.unwrap().is_some());
+        assert_eq!(written.unwrap(), 1);
         assert_eq!(waits, 2);
         let get = NotesStore::new(&repo).get(object).unwrap().unwrap();
         assert_eq!(get.review, "second\n");

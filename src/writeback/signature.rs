@@ -36,8 +36,7 @@ pub fn sign(key: &Secret, blob: &str, header: &NoteHeader) -> String {
     let mut m = mac(key);
     m.update(message(blob, header).as_bytes());
     let tag = m.finalize().into_bytes();
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{SCHEME}{hex}")
+    format!("{SCHEME}{}", crate::digest::hex(&tag))
 }
 
 /// Whether `header`'s signature is valid for a note on `blob` (compared in constant time).

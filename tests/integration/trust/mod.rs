@@ -8,6 +8,7 @@ mod documents;
 mod key_binding;
 mod notes;
 mod repo_config;
+mod symlinked_config;
 mod transport;
 
 use std::path::{Path, PathBuf};
