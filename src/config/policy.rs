@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::layer::schema_key;
-use super::validate::is_reference;
 use super::{Config, ConfigError, ProviderKind, Source};
 
 /// Settings that run something, read a file outside the repository, or choose where a request
@@ -200,6 +199,11 @@ fn shown(key: &str, value: toml::Value) -> String {
         }
         other => hide(other).to_string(),
     }
+}
+
+/// Whether a key setting's entry is a reference (`env:`, `file:`, `cmd:`) rather than key text.
+pub(super) fn is_reference(k: &str) -> bool {
+    ["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p))
 }
 
 #[cfg(test)]

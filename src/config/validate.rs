@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use super::policy::Provenance;
+use super::policy::{is_reference, Provenance};
 use super::{Config, ConfigError, ProviderConfig};
 
 /// Every check; `root` is the repository root when `prompts_dir` is read from the work tree.
@@ -38,11 +38,6 @@ pub(super) fn validate(c: &Config, root: Option<&Path>) -> Result<(), ConfigErro
         }
     }
     Ok(())
-}
-
-/// Whether a key setting's entry is a reference (`env:`, `file:`, `cmd:`) rather than key text.
-pub(super) fn is_reference(k: &str) -> bool {
-    ["env:", "file:", "cmd:"].iter().any(|p| k.starts_with(p))
 }
 
 /// One provider side (`provider` or `drafter`, the latter merged over the former).
